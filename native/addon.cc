@@ -1,0 +1,24 @@
+// Registration only: each op family lives in its own file.
+#include "addon.h"
+
+namespace {
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  ltr::InitTensor(env, exports);
+  ltr::InitFactory(env, exports);
+  ltr::InitShape(env, exports);
+  ltr::InitArith(env, exports);
+  ltr::InitReduce(env, exports);
+  ltr::InitActivation(env, exports);
+  ltr::InitConv(env, exports);
+  ltr::InitNorm(env, exports);
+  ltr::InitPooling(env, exports);
+  ltr::InitLinear(env, exports);
+  ltr::InitLoss(env, exports);
+  ltr::InitRuntime(env, exports);
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(libtorch_resnet, Init)

@@ -1,0 +1,26 @@
+// What every op-family file needs to register its functions.
+#pragma once
+
+#include <napi.h>
+
+namespace ltr {
+
+inline void exportFunction(Napi::Object exports, const char* name, Napi::Function::Callback fn) {
+  exports.Set(name, Napi::Function::New(exports.Env(), fn, name));
+}
+
+// One registration function per op family (each defined in its own file).
+void InitTensor(Napi::Env env, Napi::Object exports);
+void InitFactory(Napi::Env env, Napi::Object exports);
+void InitShape(Napi::Env env, Napi::Object exports);
+void InitArith(Napi::Env env, Napi::Object exports);
+void InitReduce(Napi::Env env, Napi::Object exports);
+void InitActivation(Napi::Env env, Napi::Object exports);
+void InitConv(Napi::Env env, Napi::Object exports);
+void InitNorm(Napi::Env env, Napi::Object exports);
+void InitPooling(Napi::Env env, Napi::Object exports);
+void InitLinear(Napi::Env env, Napi::Object exports);
+void InitLoss(Napi::Env env, Napi::Object exports);
+void InitRuntime(Napi::Env env, Napi::Object exports);
+
+}  // namespace ltr

@@ -1,0 +1,47 @@
+// Losses, as torch.nn.functional calls them.
+#include <ATen/core/Reduction.h>
+
+#include "addon.h"
+#include "args.h"
+#include "errors.h"
+#include "tensor.h"
+
+namespace ltr {
+
+namespace {
+
+int64_t reductionArg(const Napi::Value& v) {
+  const std::string r = stringArg(v, "reduction");
+  if (r == "mean") return at::Reduction::Mean;
+  if (r == "sum") return at::Reduction::Sum;
+  if (r == "none") return at::Reduction::None;
+  throw ArgRangeError("reduction must be 'mean', 'sum' or 'none' but received '" + r + "'");
+}
+
+// crossEntropy(input, target, weight?, reduction, ignoreIndex, labelSmoothing)
+// target: class indices (int64) or class probabilities (same dtype as input).
+Napi::Value CrossEntropy(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), "crossEntropy", [&]() -> Napi::Value {
+    const at::Tensor& input = tensorArg(arg(info, 0), "input");
+    const at::Tensor& target = tensorArg(arg(info, 1), "target");
+    const auto weight = optionalTensorArg(arg(info, 2), "weight");
+    const int64_t reduction = reductionArg(arg(info, 3));
+    const int64_t ignoreIndex = intArg(arg(info, 4), "ignoreIndex");
+    const double labelSmoothing = doubleArg(arg(info, 5), "labelSmoothing");
+    checkRange(labelSmoothing >= 0 && labelSmoothing <= 1,
+               "labelSmoothing must be in [0, 1] but received " + std::to_string(labelSmoothing));
+    if (!at::isFloatingType(target.scalar_type()) && target.scalar_type() != at::kLong) {
+      throw ArgTypeError(std::string("expected int64 class indices or floating point probabilities for target but it is ") +
+                         dtypeName(target.scalar_type()));
+    }
+    const c10::optional<at::Tensor> weightOpt = weight ? c10::optional<at::Tensor>(*weight) : c10::nullopt;
+    return Tensor::Wrap(info.Env(),
+                        at::cross_entropy_loss(input, target, weightOpt, reduction, ignoreIndex, labelSmoothing));
+  });
+}
+
+}  // namespace
+
+void InitLoss(Napi::Env, Napi::Object exports) { exportFunction(exports, "crossEntropy", CrossEntropy); }
+
+}  // namespace ltr

@@ -1,0 +1,97 @@
+// Process-wide settings and facts: threads, grad mode, CUDA, versions.
+#include <ATen/Parallel.h>
+#include <ATen/detail/CUDAHooksInterface.h>
+#include <c10/core/GradMode.h>
+#include <torch/version.h>
+
+#include "addon.h"
+#include "args.h"
+#include "errors.h"
+
+#ifndef LTR_ADDON_VERSION
+#define LTR_ADDON_VERSION "unknown"
+#endif
+
+namespace ltr {
+
+namespace {
+
+Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), "setNumThreads", [&]() -> Napi::Value {
+    const int64_t n = intArg(arg(info, 0), "n");
+    checkRange(n >= 1 && n <= 4096, "n must be between 1 and 4096 but received " + std::to_string(n));
+    at::set_num_threads(static_cast<int>(n));
+    return info.Env().Undefined();
+  });
+}
+
+Napi::Value GetNumThreads(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), at::get_num_threads());
+}
+
+// setGradEnabled(flag) -> previous flag. Grad mode is thread-local in libtorch;
+// all synchronous ops run on the JS thread, which is the one this sets.
+Napi::Value SetGradEnabled(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), "setGradEnabled", [&]() -> Napi::Value {
+    const bool flag = boolArg(arg(info, 0), "enabled");
+    const bool previous = c10::GradMode::is_enabled();
+    c10::GradMode::set_enabled(flag);
+    return Napi::Boolean::New(info.Env(), previous);
+  });
+}
+
+Napi::Value IsGradEnabled(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), c10::GradMode::is_enabled());
+}
+
+Napi::Value CudaIsAvailable(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), "cuda.isAvailable", [&]() -> Napi::Value {
+    return Napi::Boolean::New(info.Env(), at::hasCUDA() && at::detail::getCUDAHooks().getNumGPUs() > 0);
+  });
+}
+
+Napi::Value CudaDeviceCount(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), "cuda.deviceCount", [&]() -> Napi::Value {
+    return Napi::Number::New(info.Env(), at::hasCUDA() ? at::detail::getCUDAHooks().getNumGPUs() : 0);
+  });
+}
+
+// versions() -> { libtorch, cuda, cudnn, addon, parallel }; cuda/cudnn are null
+// on a CPU-only libtorch.
+Napi::Value Versions(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), "versions", [&]() -> Napi::Value {
+    Napi::Env env = info.Env();
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("libtorch", TORCH_VERSION);
+    out.Set("addon", LTR_ADDON_VERSION);
+    const auto& hooks = at::detail::getCUDAHooks();
+    if (at::hasCUDA()) {
+      const long cuda = hooks.versionCUDART();
+      out.Set("cuda", std::to_string(cuda / 1000) + "." + std::to_string((cuda % 1000) / 10));
+    } else {
+      out.Set("cuda", env.Null());
+    }
+    if (at::hasCUDA() && hooks.hasCuDNN()) {
+      const long cudnn = hooks.versionCuDNN();
+      out.Set("cudnn", std::to_string(cudnn));
+    } else {
+      out.Set("cudnn", env.Null());
+    }
+    out.Set("parallel", at::get_parallel_info());
+    return out;
+  });
+}
+
+}  // namespace
+
+void InitRuntime(Napi::Env, Napi::Object exports) {
+  exportFunction(exports, "setNumThreads", SetNumThreads);
+  exportFunction(exports, "getNumThreads", GetNumThreads);
+  exportFunction(exports, "setGradEnabled", SetGradEnabled);
+  exportFunction(exports, "isGradEnabled", IsGradEnabled);
+  exportFunction(exports, "cudaIsAvailable", CudaIsAvailable);
+  exportFunction(exports, "cudaDeviceCount", CudaDeviceCount);
+  exportFunction(exports, "versions", Versions);
+}
+
+}  // namespace ltr

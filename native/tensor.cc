@@ -1,0 +1,405 @@
+#include "tensor.h"
+
+#include <cmath>
+#include <cstring>
+
+#include "addon.h"
+#include "args.h"
+#include "errors.h"
+
+namespace ltr {
+
+namespace {
+
+// Marks objects made by our Tensor constructor, so `From` can tell a real
+// handle from any object that happens to have the same prototype.
+constexpr napi_type_tag kTensorTag = {0x6c74725f74656e73ULL, 0x6f725f7461673031ULL};
+
+// Per-environment state (worker threads each load their own copy of the addon).
+struct AddonData {
+  Napi::FunctionReference tensorConstructor;
+};
+
+constexpr double kMaxSafeInteger = 9007199254740991.0;
+
+// The scalar type a TypedArray's elements already have.
+at::ScalarType sourceType(const Napi::TypedArray& a, at::ScalarType wanted) {
+  switch (a.TypedArrayType()) {
+    case napi_float32_array:
+      return at::kFloat;
+    case napi_float64_array:
+      return at::kDouble;
+    case napi_int32_array:
+      return at::kInt;
+    case napi_bigint64_array:
+      return at::kLong;
+    case napi_uint8_array:
+    case napi_uint8_clamped_array:
+      return at::kByte;
+    case napi_uint16_array:
+      // Raw IEEE half or bfloat16 bits; only meaningful with those dtypes.
+      if (wanted == at::kHalf || wanted == at::kBFloat16) return wanted;
+      break;
+    default:
+      break;
+  }
+  throw ArgTypeError(
+      "data must be a Float32Array, Float64Array, Int32Array, BigInt64Array, Uint8Array, or a "
+      "Uint16Array of raw float16/bfloat16 bits");
+}
+
+int64_t product(const std::vector<int64_t>& shape) {
+  int64_t n = 1;
+  for (int64_t d : shape) {
+    if (d != 0 && n > INT64_MAX / d) throw ArgRangeError("shape has too many elements");
+    n *= d;
+  }
+  return n;
+}
+
+std::string shapeString(at::IntArrayRef shape) {
+  std::string s = "[";
+  for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
+  return s + "]";
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------
+// The handle class
+
+Napi::Function Tensor::Init(Napi::Env env) {
+  Napi::Function ctor = DefineClass(
+      env, "NativeTensor",
+      {
+          InstanceMethod<&Tensor::Dispose>("dispose"),
+          InstanceAccessor<&Tensor::IsDisposed>("isDisposed"),
+          InstanceAccessor<&Tensor::Shape>("shape"),
+          InstanceAccessor<&Tensor::Strides>("strides"),
+          InstanceAccessor<&Tensor::Dtype>("dtype"),
+          InstanceAccessor<&Tensor::Device>("device"),
+          InstanceAccessor<&Tensor::Numel>("numel"),
+          InstanceAccessor<&Tensor::IsContiguous>("isContiguous"),
+          InstanceAccessor<&Tensor::RequiresGrad, &Tensor::SetRequiresGrad>("requiresGrad"),
+          InstanceAccessor<&Tensor::IsLeaf>("isLeaf"),
+          InstanceAccessor<&Tensor::Grad, &Tensor::SetGrad>("grad"),
+          InstanceAccessor<&Tensor::HasGradFn>("hasGradFn"),
+          InstanceMethod<&Tensor::ToArray>("toArray"),
+          InstanceMethod<&Tensor::Item>("item"),
+          InstanceMethod<&Tensor::Backward>("backward"),
+          InstanceMethod<&Tensor::SameStorage>("sameStorage"),
+      });
+  auto* data = new AddonData();
+  data->tensorConstructor = Napi::Persistent(ctor);
+  env.SetInstanceData<AddonData>(data);
+  return ctor;
+}
+
+Napi::Object Tensor::Wrap(Napi::Env env, at::Tensor tensor) {
+  auto* data = env.GetInstanceData<AddonData>();
+  return data->tensorConstructor.New({Napi::External<at::Tensor>::New(env, &tensor)});
+}
+
+Tensor* Tensor::From(const Napi::Value& value) {
+  if (!value.IsObject()) return nullptr;
+  Napi::Object object = value.As<Napi::Object>();
+  if (!object.CheckTypeTag(&kTensorTag)) return nullptr;
+  return Tensor::Unwrap(object);
+}
+
+Tensor::Tensor(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Tensor>(info) {
+  Napi::Env env = info.Env();
+  if (info.Length() != 1 || !info[0].IsExternal()) {
+    throw Napi::TypeError::New(
+        env, "Tensor: not constructible directly; use torch.tensor(), torch.zeros() or another factory");
+  }
+  tensor_ = std::move(*info[0].As<Napi::External<at::Tensor>>().Data());
+  info.This().As<Napi::Object>().TypeTag(&kTensorTag);
+  charge(env);
+}
+
+void Tensor::charge(Napi::Env env) {
+  // Only host memory is V8's business; CUDA memory has its own caching allocator.
+  if (tensor_.defined() && tensor_.device().is_cpu()) {
+    chargedBytes_ = static_cast<int64_t>(tensor_.nbytes());
+    if (chargedBytes_ > 0) Napi::MemoryManagement::AdjustExternalMemory(env, chargedBytes_);
+  }
+}
+
+void Tensor::release(Napi::Env env) {
+  tensor_.reset();
+  if (chargedBytes_ > 0) {
+    Napi::MemoryManagement::AdjustExternalMemory(env, -chargedBytes_);
+    chargedBytes_ = 0;
+  }
+}
+
+void Tensor::Finalize(Napi::Env env) { release(env); }
+
+namespace {
+const at::Tensor& live(const Tensor* self) {
+  if (self->disposed()) {
+    throw std::runtime_error("this Tensor is disposed (it was freed by dispose() or tidy())");
+  }
+  return self->tensor();
+}
+}  // namespace
+
+Napi::Value Tensor::Dispose(const Napi::CallbackInfo& info) {
+  release(info.Env());  // disposing twice is harmless, like closing a closed file
+  return info.Env().Undefined();
+}
+
+Napi::Value Tensor::IsDisposed(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), disposed());
+}
+
+Napi::Value Tensor::Shape(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), "shape", [&]() -> Napi::Value {
+    const at::Tensor& t = live(this);
+    Napi::Array out = Napi::Array::New(info.Env(), t.dim());
+    for (int64_t i = 0; i < t.dim(); ++i) out.Set(static_cast<uint32_t>(i), Napi::Number::New(info.Env(), static_cast<double>(t.size(i))));
+    return out;
+  });
+}
+
+Napi::Value Tensor::Strides(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), "strides", [&]() -> Napi::Value {
+    const at::Tensor& t = live(this);
+    Napi::Array out = Napi::Array::New(info.Env(), t.dim());
+    for (int64_t i = 0; i < t.dim(); ++i) out.Set(static_cast<uint32_t>(i), Napi::Number::New(info.Env(), static_cast<double>(t.stride(i))));
+    return out;
+  });
+}
+
+Napi::Value Tensor::Dtype(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), "dtype", [&]() -> Napi::Value {
+    return Napi::String::New(info.Env(), dtypeName(live(this).scalar_type()));
+  });
+}
+
+Napi::Value Tensor::Device(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), "device", [&]() -> Napi::Value {
+    return Napi::String::New(info.Env(), deviceName(live(this).device()));
+  });
+}
+
+Napi::Value Tensor::Numel(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), "numel", [&]() -> Napi::Value {
+    return Napi::Number::New(info.Env(), static_cast<double>(live(this).numel()));
+  });
+}
+
+Napi::Value Tensor::IsContiguous(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), "isContiguous", [&]() -> Napi::Value {
+    return Napi::Boolean::New(info.Env(), live(this).is_contiguous());
+  });
+}
+
+Napi::Value Tensor::RequiresGrad(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), "requiresGrad", [&]() -> Napi::Value {
+    return Napi::Boolean::New(info.Env(), live(this).requires_grad());
+  });
+}
+
+void Tensor::SetRequiresGrad(const Napi::CallbackInfo& info, const Napi::Value& value) {
+  guard(info.Env(), "requiresGrad", [&] {
+    const bool flag = boolArg(value, "requiresGrad");
+    const at::Tensor& t = live(this);
+    if (flag && !at::isFloatingType(t.scalar_type()) && !at::isComplexType(t.scalar_type())) {
+      throw std::runtime_error(std::string("only floating point tensors can require gradients, this one is ") +
+                               dtypeName(t.scalar_type()));
+    }
+    t.set_requires_grad(flag);
+  });
+}
+
+Napi::Value Tensor::IsLeaf(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), "isLeaf", [&]() -> Napi::Value {
+    return Napi::Boolean::New(info.Env(), live(this).is_leaf());
+  });
+}
+
+Napi::Value Tensor::Grad(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), "grad", [&]() -> Napi::Value {
+    at::Tensor g = live(this).grad();
+    if (!g.defined()) return info.Env().Null();
+    return Wrap(info.Env(), std::move(g));
+  });
+}
+
+void Tensor::SetGrad(const Napi::CallbackInfo& info, const Napi::Value& value) {
+  guard(info.Env(), "grad", [&] {
+    const at::Tensor& t = live(this);
+    std::optional<at::Tensor> g = optionalTensorArg(value, "grad");
+    if (!g) {
+      t.mutable_grad().reset();
+      return;
+    }
+    if (!g->sizes().equals(t.sizes())) {
+      throw ArgRangeError("shape " + shapeString(g->sizes()) + " does not match the tensor's shape " +
+                          shapeString(t.sizes()));
+    }
+    if (g->scalar_type() != t.scalar_type() || g->device() != t.device()) {
+      throw ArgTypeError("gradient must have the tensor's dtype and device");
+    }
+    t.mutable_grad() = *g;
+  });
+}
+
+Napi::Value Tensor::HasGradFn(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), "hasGradFn", [&]() -> Napi::Value {
+    return Napi::Boolean::New(info.Env(), live(this).grad_fn() != nullptr);
+  });
+}
+
+Napi::Value Tensor::ToArray(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), "toArray", [&]() -> Napi::Value {
+    Napi::Env env = info.Env();
+    at::Tensor t = live(this).detach().to(at::kCPU).contiguous();
+    const size_t bytes = t.nbytes();
+    const size_t n = static_cast<size_t>(t.numel());
+    Napi::ArrayBuffer buffer = Napi::ArrayBuffer::New(env, bytes);
+    if (bytes > 0) std::memcpy(buffer.Data(), t.data_ptr(), bytes);
+    switch (t.scalar_type()) {
+      case at::kFloat:
+        return Napi::Float32Array::New(env, n, buffer, 0);
+      case at::kDouble:
+        return Napi::Float64Array::New(env, n, buffer, 0);
+      case at::kInt:
+        return Napi::Int32Array::New(env, n, buffer, 0);
+      case at::kLong:
+        return Napi::BigInt64Array::New(env, n, buffer, 0);
+      case at::kByte:
+      case at::kBool:
+        return Napi::Uint8Array::New(env, n, buffer, 0);
+      case at::kHalf:
+      case at::kBFloat16:
+        return Napi::Uint16Array::New(env, n, buffer, 0);
+      default:
+        throw std::runtime_error(std::string("unsupported dtype ") + c10::toString(t.scalar_type()));
+    }
+  });
+}
+
+Napi::Value Tensor::Item(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), "item", [&]() -> Napi::Value {
+    const at::Tensor& t = live(this);
+    if (t.numel() != 1) {
+      throw ArgRangeError("only a tensor with exactly one element can be converted to a number, this one has " +
+                          std::to_string(t.numel()));
+    }
+    const at::Scalar s = t.item();
+    if (t.scalar_type() == at::kBool) return Napi::Boolean::New(info.Env(), s.toBool());
+    if (t.scalar_type() == at::kLong) {
+      const int64_t v = s.toLong();
+      if (std::fabs(static_cast<double>(v)) > kMaxSafeInteger) {
+        throw ArgRangeError("the int64 value " + std::to_string(v) +
+                            " is not exactly representable as a JS number; use toArray() for a BigInt64Array");
+      }
+      return Napi::Number::New(info.Env(), static_cast<double>(v));
+    }
+    return Napi::Number::New(info.Env(), s.toDouble());
+  });
+}
+
+Napi::Value Tensor::Backward(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), "backward", [&]() -> Napi::Value {
+    const at::Tensor& t = live(this);
+    std::optional<at::Tensor> gradient = optionalTensorArg(arg(info, 0), "gradient");
+    c10::optional<bool> retainGraph;
+    if (!isNullish(arg(info, 1))) retainGraph = boolArg(info[1], "retainGraph");
+    const bool createGraph = isNullish(arg(info, 2)) ? false : boolArg(info[2], "createGraph");
+    if (!t.requires_grad()) {
+      throw std::runtime_error("the tensor does not require grad and has no grad_fn (was it computed under noGrad, or from inputs without requiresGrad?)");
+    }
+    if (!gradient && t.numel() != 1) {
+      throw ArgRangeError("a gradient is needed for a non-scalar tensor of shape " + shapeString(t.sizes()) +
+                          " (grad can be implicitly created only for scalar outputs)");
+    }
+    t.backward(gradient.value_or(at::Tensor()), retainGraph, createGraph);
+    return info.Env().Undefined();
+  });
+}
+
+Napi::Value Tensor::SameStorage(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), "sameStorage", [&]() -> Napi::Value {
+    return Napi::Boolean::New(info.Env(), live(this).is_alias_of(tensorArg(arg(info, 0), "other")));
+  });
+}
+
+// ---------------------------------------------------------------------------
+// Data in and conversions
+
+namespace {
+
+// fromData(data: TypedArray, shape: number[], dtype?: string, device?: string)
+Napi::Value FromData(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), "tensor", [&]() -> Napi::Value {
+    Napi::Value dataValue = arg(info, 0);
+    if (!dataValue.IsTypedArray()) {
+      throw ArgTypeError("expected TypedArray for data but received " + describe(dataValue));
+    }
+    Napi::TypedArray data = dataValue.As<Napi::TypedArray>();
+    const std::vector<int64_t> shape = shapeArg(arg(info, 1), "shape");
+    const std::optional<at::ScalarType> wanted = optionalDtypeArg(arg(info, 2), "dtype");
+    const std::optional<at::Device> device = optionalDeviceArg(arg(info, 3), "device");
+    const at::ScalarType source = sourceType(data, wanted.value_or(at::kFloat));
+    const int64_t n = product(shape);
+    if (n != static_cast<int64_t>(data.ElementLength())) {
+      throw ArgRangeError("data has " + std::to_string(data.ElementLength()) +
+                          " elements but shape " + shapeString(shape) + " needs " + std::to_string(n));
+    }
+    at::Tensor t = at::empty(shape, at::TensorOptions().dtype(source));
+    if (n > 0) {
+      const auto* bytes = static_cast<const uint8_t*>(data.ArrayBuffer().Data()) + data.ByteOffset();
+      std::memcpy(t.data_ptr(), bytes, t.nbytes());
+    }
+    const at::ScalarType dtype = wanted.value_or(source);
+    if (dtype != source) t = t.to(dtype);
+    if (device && *device != t.device()) t = t.to(*device);
+    return Tensor::Wrap(info.Env(), std::move(t));
+  });
+}
+
+// to(t, dtype?, device?, copy?)
+Napi::Value To(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), "to", [&]() -> Napi::Value {
+    const at::Tensor& t = tensorArg(arg(info, 0), "input");
+    const at::ScalarType dtype = optionalDtypeArg(arg(info, 1), "dtype").value_or(t.scalar_type());
+    const at::Device device = optionalDeviceArg(arg(info, 2), "device").value_or(t.device());
+    const bool copy = isNullish(arg(info, 3)) ? false : boolArg(info[3], "copy");
+    return Tensor::Wrap(info.Env(), t.to(device, dtype, /*non_blocking=*/false, copy));
+  });
+}
+
+Napi::Value Clone(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), "clone", [&]() -> Napi::Value {
+    return Tensor::Wrap(info.Env(), tensorArg(arg(info, 0), "input").clone());
+  });
+}
+
+Napi::Value Detach(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), "detach", [&]() -> Napi::Value {
+    return Tensor::Wrap(info.Env(), tensorArg(arg(info, 0), "input").detach());
+  });
+}
+
+Napi::Value Contiguous(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), "contiguous", [&]() -> Napi::Value {
+    return Tensor::Wrap(info.Env(), tensorArg(arg(info, 0), "input").contiguous());
+  });
+}
+
+}  // namespace
+
+void InitTensor(Napi::Env env, Napi::Object exports) {
+  exports.Set("Tensor", Tensor::Init(env));
+  exportFunction(exports, "fromData", FromData);
+  exportFunction(exports, "to", To);
+  exportFunction(exports, "clone", Clone);
+  exportFunction(exports, "detach", Detach);
+  exportFunction(exports, "contiguous", Contiguous);
+}
+
+}  // namespace ltr
