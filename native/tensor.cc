@@ -290,7 +290,6 @@ Napi::Value Tensor::Item(const Napi::CallbackInfo& info) {
                           std::to_string(t.numel()));
     }
     const at::Scalar s = t.item();
-    if (t.scalar_type() == at::kBool) return Napi::Boolean::New(info.Env(), s.toBool());
     if (t.scalar_type() == at::kLong) {
       const int64_t v = s.toLong();
       if (std::fabs(static_cast<double>(v)) > kMaxSafeInteger) {

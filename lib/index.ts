@@ -1,0 +1,31 @@
+// libtorch-resnet: tensors, autograd, functional ops, nn modules and I/O on libtorch.
+//
+//   import * as torch from 'libtorch-resnet';
+//   const x = torch.randn([2, 3, 224, 224]);
+
+export {
+  arange,
+  cat,
+  type Device,
+  type DType,
+  empty,
+  full,
+  isDType,
+  keep,
+  manualSeed,
+  ones,
+  rand,
+  randn,
+  randperm,
+  type Shape,
+  Tensor,
+  tensor,
+  type TensorData,
+  type TensorOptions,
+  tidy,
+  zeros,
+} from './tensor.js';
+export { enableGrad, isGradEnabled, noGrad } from './autograd.js';
+export { cuda, getNumThreads, setNumThreads, type Versions, versions } from './runtime.js';
+export { loadNpy, saveNpy } from './io/npy.js';
+export * as functional from './functional.js';

@@ -1,0 +1,40 @@
+// Threads, devices and versions.
+
+import { addonLocation, native } from './native.js';
+
+/** Intra-op threads libtorch uses (torch.set_num_threads). Results can differ in the last bits between counts. */
+export function setNumThreads(n: number): void {
+  native.setNumThreads(n);
+}
+
+export function getNumThreads(): number {
+  return native.getNumThreads();
+}
+
+export const cuda = {
+  /** True when this libtorch has CUDA and a GPU is visible. */
+  isAvailable(): boolean {
+    return native.cudaIsAvailable();
+  },
+  deviceCount(): number {
+    return native.cudaDeviceCount();
+  },
+};
+
+export interface Versions {
+  libtorch: string;
+  /** CUDA runtime version, or null for a CPU-only libtorch. */
+  cuda: string | null;
+  cudnn: string | null;
+  addon: string;
+  /** True when the addon came prebuilt in the npm package rather than built here. */
+  prebuilt: boolean;
+  /** libtorch's parallel backend report (threads, OpenMP, oneDNN). */
+  parallel: string;
+}
+
+/** @example torch.versions() // { libtorch: '1.13.0', cuda: null, cudnn: null, addon: '0.1.0', prebuilt: false, ... } */
+export function versions(): Versions {
+  const v = native.versions();
+  return { libtorch: v.libtorch, cuda: v.cuda, cudnn: v.cudnn, addon: v.addon, prebuilt: addonLocation.prebuilt, parallel: v.parallel };
+}

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Makes a fresh Debian 12 checkout ready: installs the system packages that
+# are missing, installs the npm dependencies when they changed, builds the
+# native addon (incrementally) and compiles the TypeScript. Safe to run again:
+# on a ready machine it only checks, and finishes in seconds.
+#
+#   LIBTORCH=/path bash scripts/setup.sh   # build against another libtorch
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf '\033[1msetup:\033[0m %s\n' "$*"; }
+
+# libtorch-dev: the C++ library and headers we build against (CPU, 1.13).
+# python3-torch / python3-torchvision: the reference the parity tests compare
+#   with; it loads the same libtorch_cpu.so, which is why results match exactly.
+# libopenblas0-openmp: without an optimized BLAS, libtorch's matmul is ~30x slower.
+# dataset-fashion-mnist: the data set the training demo uses.
+# ccache: keeps rebuilds of the addon short.
+PACKAGES=(libtorch-dev python3-torch python3-torchvision python3-numpy libopenblas0-openmp dataset-fashion-mnist ccache cmake ninja-build g++)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+if ((${#missing[@]})); then
+  say "installing ${missing[*]}"
+  SUDO=()
+  if [ "$(id -u)" -ne 0 ]; then SUDO=(sudo); fi
+  "${SUDO[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${SUDO[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# npm dependencies: `npm ci` only when the lock file is newer than the install.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  say "installing npm dependencies"
+  npm ci --no-audit --no-fund
+fi
+
+# Native addon. A different LIBTORCH than last time needs a clean configure.
+stamp=build/.libtorch
+want="${LIBTORCH:-system}"
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" != "$want" ]; then
+  say "libtorch changed ($(cat "$stamp") -> $want): reconfiguring"
+  rm -rf build
+fi
+mkdir -p build
+# One build at a time: parallel `npm test` runs share build/.
+exec 9>build/.build-lock
+flock 9
+if ! npx --no-install cmake-js compile --log-level warn >build/setup-build.log 2>&1; then
+  cat build/setup-build.log >&2
+  echo "setup: the native build failed (log above, also in build/setup-build.log)" >&2
+  exit 1
+fi
+grep -q 'Building CXX' build/setup-build.log && say "native addon built"
+printf '%s' "$want" > "$stamp"
+flock -u 9
+
+# TypeScript -> dist/ (so plain `node` can import the package).
+npx --no-install tsc -p tsconfig.json
+say "ready (libtorch: $want)"
