@@ -101,6 +101,9 @@ export interface NativeAddon {
   cudaIsAvailable(): boolean;
   cudaDeviceCount(): number;
   versions(): { libtorch: string; addon: string; cuda: string | null; cudnn: string | null; parallel: string };
+  // serialize.cc (lib/io checks every number first; the addon checks again)
+  readStorage(fd: U, position: U, byteLength: U, dtype: U, crc32?: U): T;
+  asStrided(storage: U, shape: U, strides: U, storageOffset: U): T;
 }
 
 const ADDON_FILE = 'libtorch_resnet.node';

@@ -16,6 +16,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   ltr::InitLinear(env, exports);
   ltr::InitLoss(env, exports);
   ltr::InitRuntime(env, exports);
+  ltr::InitSerialize(env, exports);
   return exports;
 }
 

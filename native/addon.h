@@ -22,5 +22,6 @@ void InitPooling(Napi::Env env, Napi::Object exports);
 void InitLinear(Napi::Env env, Napi::Object exports);
 void InitLoss(Napi::Env env, Napi::Object exports);
 void InitRuntime(Napi::Env env, Napi::Object exports);
+void InitSerialize(Napi::Env env, Napi::Object exports);
 
 }  // namespace ltr
