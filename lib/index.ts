@@ -29,3 +29,4 @@ export { enableGrad, isGradEnabled, noGrad } from './autograd.js';
 export { cuda, getNumThreads, setNumThreads, type Versions, versions } from './runtime.js';
 export { loadNpy, saveNpy } from './io/npy.js';
 export * as functional from './functional.js';
+export * as optim from './optim/index.js';

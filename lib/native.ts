@@ -56,6 +56,8 @@ export interface NativeAddon {
   uniform_(input: U, from: U, to: U): T;
   normal_(input: U, mean: U, std: U): T;
   fill_(input: U, value: U): T;
+  copy_(input: U, src: U): T;
+  setData(input: U, src: U): T;
   // shape.cc
   reshape(input: U, shape: U): T;
   view(input: U, shape: U): T;
@@ -93,6 +95,15 @@ export interface NativeAddon {
   adaptiveAvgPool2d(input: U, outputSize: U): T;
   linear(input: U, weight: U, bias: U): T;
   crossEntropy(input: U, target: U, weight: U, reduction: U, ignoreIndex: U, labelSmoothing: U): T;
+  // optim.cc
+  sgdStep(params: U, momentumBuffers: U, lr: U, momentum: U, dampening: U, weightDecay: U, nesterov: U, maximize: U): (T | null)[];
+  adamStep(
+    params: U, steps: U, expAvgs: U, expAvgSqs: U, maxExpAvgSqs: U, lr: U, beta1: U, beta2: U, eps: U,
+    weightDecay: U, amsgrad: U, decoupledWeightDecay: U, maximize: U,
+  ): { steps: (T | null)[]; expAvgs: (T | null)[]; expAvgSqs: (T | null)[]; maxExpAvgSqs: (T | null)[] };
+  zeroGrad(params: U, setToNone: U): void;
+  mathCos(x: U): number;
+  mathPow(x: U, y: U): number;
   // runtime.cc
   setNumThreads(n: U): void;
   getNumThreads(): number;

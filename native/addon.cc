@@ -17,6 +17,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   ltr::InitLoss(env, exports);
   ltr::InitRuntime(env, exports);
   ltr::InitSerialize(env, exports);
+  ltr::InitOptim(env, exports);
   return exports;
 }
 
