@@ -147,6 +147,32 @@ Napi::Value Fill_(const Napi::CallbackInfo& info) {
   });
 }
 
+// copy_(dst, src): dst's values become src's (converted to dst's dtype and
+// device, broadcast to its shape), in place, under no_grad -- what
+// Module.load_state_dict does with `param.copy_(input_param)`, so references
+// to the parameter stay valid.
+Napi::Value Copy_(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), "copy_", [&]() -> Napi::Value {
+    const at::Tensor& dst = tensorArg(arg(info, 0), "input");
+    const at::Tensor& src = tensorArg(arg(info, 1), "src");
+    at::NoGradGuard noGrad;
+    dst.copy_(src);
+    return info[0];
+  });
+}
+
+// setData(dst, src): dst's handle now points at src's data (`param.data = src`
+// in Python, which Module.to() uses), so a parameter keeps its identity, its
+// requires_grad and every reference to it while moving device or dtype.
+Napi::Value SetData(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), "setData", [&]() -> Napi::Value {
+    const at::Tensor& dst = tensorArg(arg(info, 0), "input");
+    const at::Tensor& src = tensorArg(arg(info, 1), "src");
+    at::Tensor(dst).set_data(src.detach());
+    return info[0];
+  });
+}
+
 }  // namespace
 
 void InitFactory(Napi::Env, Napi::Object exports) {
@@ -162,6 +188,8 @@ void InitFactory(Napi::Env, Napi::Object exports) {
   exportFunction(exports, "uniform_", Uniform_);
   exportFunction(exports, "normal_", Normal_);
   exportFunction(exports, "fill_", Fill_);
+  exportFunction(exports, "copy_", Copy_);
+  exportFunction(exports, "setData", SetData);
 }
 
 }  // namespace ltr
