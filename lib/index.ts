@@ -30,3 +30,4 @@ export { cuda, getNumThreads, setNumThreads, type Versions, versions } from './r
 export { loadNpy, saveNpy } from './io/npy.js';
 export * as functional from './functional.js';
 export * as optim from './optim/index.js';
+export * as nn from './nn/index.js';
