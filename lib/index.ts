@@ -27,7 +27,8 @@ export {
 } from './tensor.js';
 export { enableGrad, isGradEnabled, noGrad } from './autograd.js';
 export { cuda, getNumThreads, setNumThreads, type Versions, versions } from './runtime.js';
-export { loadNpy, saveNpy } from './io/npy.js';
+export { type CheckpointValue, type FileSummary, inspectFile, load, loadCheckpoint, loadNpy, save, saveCheckpoint, saveNpy } from './io/index.js';
 export * as functional from './functional.js';
 export * as optim from './optim/index.js';
 export * as nn from './nn/index.js';
+export * as data from './data/index.js';

@@ -104,6 +104,8 @@ export interface NativeAddon {
   zeroGrad(params: U, setToNone: U): void;
   mathCos(x: U): number;
   mathPow(x: U, y: U): number;
+  // data.cc
+  makeBatch(images: U, labels: U, indices: U, options: U): Promise<[T, T]>;
   // runtime.cc
   setNumThreads(n: U): void;
   getNumThreads(): number;

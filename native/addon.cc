@@ -18,6 +18,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   ltr::InitRuntime(env, exports);
   ltr::InitSerialize(env, exports);
   ltr::InitOptim(env, exports);
+  ltr::InitData(env, exports);
   return exports;
 }
 

@@ -24,5 +24,6 @@ void InitLoss(Napi::Env env, Napi::Object exports);
 void InitRuntime(Napi::Env env, Napi::Object exports);
 void InitSerialize(Napi::Env env, Napi::Object exports);
 void InitOptim(Napi::Env env, Napi::Object exports);
+void InitData(Napi::Env env, Napi::Object exports);
 
 }  // namespace ltr
