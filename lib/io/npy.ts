@@ -1,12 +1,17 @@
 // NumPy .npy files (format versions 1.0, 2.0 and 3.0): little-endian, C order.
+//
+// The header is a Python dict literal; it is parsed by a small literal parser
+// (strings, True/False, integer tuples), never evaluated, and the data is read
+// straight from the file into tensor memory after its size was checked
+// against the shape.
 
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
-
-import { type DType, Tensor, tensor } from '../tensor.js';
+import { native } from '../native.js';
+import { type DType, Tensor } from '../tensor.js';
+import { checkPath, contiguousStrides, fail, formatShape, ITEM_SIZE, shapeNumel, tensorBytes, withContext, withInputFile, writeAtomically } from './common.js';
 
 const MAGIC = Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]); // \x93NUMPY
 
-// numpy descr (without byte order) <-> dtype. bfloat16 has no numpy type.
+// numpy type code (without byte order) <-> dtype. bfloat16 has no numpy type.
 const DESCR_TO_DTYPE: Record<string, DType> = {
   f4: 'float32',
   f8: 'float64',
@@ -25,36 +30,80 @@ const DTYPE_TO_DESCR: Partial<Record<DType, string>> = {
   uint8: '|u1',
   bool: '|b1',
 };
-const ITEM_SIZE: Record<string, number> = { f4: 4, f8: 8, f2: 2, i8: 8, i4: 4, u1: 1, b1: 1 };
 
-function fail(path: string, problem: string): never {
-  throw new Error(`loadNpy: ${path}: ${problem}`);
-}
+const MAX_HEADER = 1 << 20;
 
 interface NpyHeader {
-  descr: string;
-  fortranOrder: boolean;
-  shape: number[];
+  descr: unknown;
+  fortranOrder: unknown;
+  shape: unknown;
 }
 
-// The header is a Python dict literal; parse the three keys numpy writes
-// rather than evaluating anything.
-function parseHeader(text: string, path: string): NpyHeader {
-  const descr = /'descr'\s*:\s*'([^']*)'/.exec(text)?.[1];
-  const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(text)?.[1];
-  const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(text)?.[1];
-  if (descr === undefined || fortran === undefined || shapeText === undefined) {
-    fail(path, `malformed header ${JSON.stringify(text.trim())}`);
-  }
-  const shape = shapeText
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0)
-    .map((s) => {
-      if (!/^\d+L?$/.test(s)) fail(path, `bad shape entry '${s}' in header`);
-      return Number.parseInt(s, 10);
-    });
-  return { descr, fortranOrder: fortran === 'True', shape };
+type Literal = string | boolean | number | bigint | null | Literal[] | Map<Literal, Literal>;
+
+/** Parses the Python literal numpy writes: a dict of strings, booleans, ints, tuples and lists. */
+function parseLiteral(text: string): Literal {
+  let i = 0;
+  const ws = (): void => {
+    while (i < text.length && /\s/.test(text[i])) i++;
+  };
+  const value = (depth: number): Literal => {
+    if (depth > 32) fail('header nests too deeply');
+    ws();
+    const c = text[i];
+    if (c === "'" || c === '"') {
+      const end = text.indexOf(c, i + 1);
+      if (end < 0) fail('header has an unterminated string');
+      const s = text.slice(i + 1, end);
+      i = end + 1;
+      return s;
+    }
+    if (c === '{' || c === '(' || c === '[') {
+      const close = c === '{' ? '}' : c === '(' ? ')' : ']';
+      i++;
+      const items: Literal[] = [];
+      const map = new Map<Literal, Literal>();
+      for (;;) {
+        ws();
+        if (text[i] === close) {
+          i++;
+          break;
+        }
+        const k = value(depth + 1);
+        ws();
+        if (c === '{') {
+          if (text[i] !== ':') fail(`header: expected ':' at character ${i}`);
+          i++;
+          map.set(k, value(depth + 1));
+        } else {
+          items.push(k);
+        }
+        ws();
+        if (text[i] === ',') i++;
+        else if (text[i] !== close) fail(`header: expected ',' or '${close}' at character ${i}`);
+      }
+      return c === '{' ? map : items;
+    }
+    const m = /^(True|False|None|-?\d+L?)/.exec(text.slice(i, i + 32));
+    if (m === null) fail(`header: unexpected ${JSON.stringify(text.slice(i, i + 10))} at character ${i}`);
+    i += m[0].length;
+    if (m[1] === 'True') return true;
+    if (m[1] === 'False') return false;
+    if (m[1] === 'None') return null;
+    const n = BigInt(m[1].replace('L', ''));
+    return Number.isSafeInteger(Number(n)) ? Number(n) : n;
+  };
+  const v = value(0);
+  ws();
+  if (i !== text.length) fail(`header: unexpected text after the dict at character ${i}`);
+  return v;
+}
+
+function parseHeader(text: string): NpyHeader {
+  const dict = parseLiteral(text);
+  if (!(dict instanceof Map)) fail(`header is not a dict: ${JSON.stringify(text.trim().slice(0, 80))}`);
+  if (!dict.has('descr') || !dict.has('fortran_order') || !dict.has('shape')) fail(`header lacks descr, fortran_order or shape: ${JSON.stringify(text.trim().slice(0, 80))}`);
+  return { descr: dict.get('descr'), fortranOrder: dict.get('fortran_order'), shape: dict.get('shape') };
 }
 
 /**
@@ -62,82 +111,96 @@ function parseHeader(text: string, path: string): NpyHeader {
  * @example const x = torch.loadNpy('input.npy');
  */
 export function loadNpy(path: string): Tensor {
-  if (typeof path !== 'string') throw new TypeError(`loadNpy: expected string for path but received ${typeof path}`);
-  let stat;
-  try {
-    stat = statSync(path);
-  } catch (error) {
-    fail(path, (error as Error).message);
-  }
-  if (stat.isDirectory()) fail(path, 'is a directory');
-  const bytes = readFileSync(path);
-  if (bytes.length < 10 || !bytes.subarray(0, 6).equals(MAGIC)) fail(path, 'not a .npy file (bad magic)');
-  const major = bytes[6];
-  let headerLength: number;
-  let headerStart: number;
-  if (major === 1) {
-    headerLength = bytes.readUInt16LE(8);
-    headerStart = 10;
-  } else if (major === 2 || major === 3) {
-    if (bytes.length < 12) fail(path, 'truncated header');
-    headerLength = bytes.readUInt32LE(8);
-    headerStart = 12;
-  } else {
-    fail(path, `unsupported format version ${major}`);
-  }
-  const dataStart = headerStart + headerLength;
-  if (dataStart > bytes.length) fail(path, `header length ${headerLength} runs past the end of the file`);
-  const header = parseHeader(bytes.subarray(headerStart, dataStart).toString(major === 3 ? 'utf8' : 'latin1'), path);
-  if (header.fortranOrder) fail(path, 'Fortran-order arrays are not supported (save with np.ascontiguousarray)');
-  const order = header.descr[0];
-  const kind = header.descr.slice(1);
-  if (header.descr.includes('O')) fail(path, 'object arrays are not supported (they need pickle)');
-  const dtype = DESCR_TO_DTYPE[kind];
-  if (dtype === undefined || !['<', '|', '='].includes(order)) {
-    fail(path, `unsupported dtype '${header.descr}' (little-endian f2/f4/f8/i4/i8/u1/b1 only)`);
-  }
-  const count = header.shape.reduce((a, b) => a * b, 1);
-  const expected = count * ITEM_SIZE[kind];
-  const available = bytes.length - dataStart;
-  if (available !== expected) {
-    fail(path, `data is ${available} bytes but shape (${header.shape.join(', ')}) of ${header.descr} needs ${expected}`);
-  }
-  // Copy the data to an aligned buffer of its own (the file buffer's offset may not be aligned).
-  const data = new Uint8Array(expected);
-  data.set(bytes.subarray(dataStart));
-  const buffer = data.buffer;
-  const typed =
-    dtype === 'float32'
-      ? new Float32Array(buffer)
-      : dtype === 'float64'
-        ? new Float64Array(buffer)
-        : dtype === 'float16'
-          ? new Uint16Array(buffer)
-          : dtype === 'int64'
-            ? new BigInt64Array(buffer)
-            : dtype === 'int32'
-              ? new Int32Array(buffer)
-              : data;
-  return tensor(typed, header.shape, { dtype });
+  checkPath('loadNpy', path);
+  return withContext('loadNpy', path, () =>
+    withInputFile(path, (file) => {
+      if (file.size < 10 || !file.read(0, 6, 'the magic').equals(MAGIC)) fail('not a .npy file (bad magic; numpy files start with \\x93NUMPY)');
+      const prefix = file.read(0, Math.min(file.size, 12), 'the header length');
+      const major = prefix[6];
+      let headerLength: number;
+      let headerStart: number;
+      if (major === 1) {
+        headerLength = prefix.readUInt16LE(8);
+        headerStart = 10;
+      } else if (major === 2 || major === 3) {
+        if (file.size < 12) fail('truncated header');
+        headerLength = prefix.readUInt32LE(8);
+        headerStart = 12;
+      } else {
+        fail(`unsupported format version ${major}.${prefix[7]}`);
+      }
+      const dataStart = headerStart + headerLength;
+      if (dataStart > file.size) fail(`header length ${headerLength} runs past the end of the file (${file.size} bytes)`);
+      if (headerLength > MAX_HEADER) fail(`header length ${headerLength} is absurd`);
+      const headerBytes = file.read(headerStart, headerLength, 'the header');
+      const header = parseHeader(headerBytes.toString(major === 3 ? 'utf8' : 'latin1'));
+
+      if (typeof header.descr !== 'string') {
+        fail('structured arrays (a descr list) are not supported; save a plain numeric array');
+      }
+      const descr = header.descr;
+      if (header.fortranOrder !== false) {
+        if (header.fortranOrder === true) fail('Fortran-order arrays are not supported (save with np.ascontiguousarray)');
+        fail('fortran_order is not True or False');
+      }
+      if (descr.includes('O')) fail('object arrays are not supported (they need pickle)');
+      const order = descr[0];
+      const kind = descr.slice(1);
+      if (order === '>' && DESCR_TO_DTYPE[kind] !== undefined && kind !== 'u1' && kind !== 'b1') {
+        fail(`big-endian data ('${descr}') is not supported; save with arr.astype(arr.dtype.newbyteorder('<'))`);
+      }
+      const dtype = DESCR_TO_DTYPE[kind];
+      if (dtype === undefined || !['<', '|', '=', '>'].includes(order)) {
+        fail(`unsupported dtype '${descr}' (little-endian f2/f4/f8/i4/i8/u1/b1 only)`);
+      }
+      if (!Array.isArray(header.shape)) fail('shape is not a tuple');
+      const shape = header.shape.map((d) => {
+        if (typeof d !== 'number') fail(`shape ${JSON.stringify(String(header.shape))} holds an absurd or non-integer size`);
+        if (d < 0) fail(`shape (${(header.shape as Literal[]).join(', ')}) holds a negative size`);
+        return d;
+      });
+      if (shape.length > 64) fail(`shape has ${shape.length} dimensions (at most 64)`);
+      const expected = shapeNumel(shape) * BigInt(ITEM_SIZE[dtype]);
+      const available = file.size - dataStart;
+      if (BigInt(available) !== expected) {
+        fail(`data is ${available} bytes but shape ${formatShape(shape)} of ${descr} needs ${expected}${BigInt(available) < expected ? ' (truncated file)' : ''}`);
+      }
+      const storage = native.readStorage(file.fd, dataStart, available, dtype, null);
+      try {
+        return Tensor._wrap(native.asStrided(storage, shape, contiguousStrides(shape), 0));
+      } finally {
+        storage.dispose();
+      }
+    }),
+  );
 }
 
-/** Writes a tensor as a version 1.0 .npy file (C order, little-endian). */
+/**
+ * Writes a tensor as a version 1.0 .npy file (C order, little-endian).
+ * @example torch.saveNpy('logits.npy', logits)
+ */
 export function saveNpy(path: string, t: Tensor): void {
-  if (typeof path !== 'string') throw new TypeError(`saveNpy: expected string for path but received ${typeof path}`);
-  if (!(t instanceof Tensor)) throw new TypeError(`saveNpy: expected Tensor for tensor but received ${typeof t}`);
+  checkPath('saveNpy', path);
+  if (!(t instanceof Tensor)) throw new TypeError(`saveNpy: expected Tensor for tensor but received ${t === null ? 'null' : typeof t}`);
+  if (t.isDisposed) throw new TypeError(`saveNpy: ${path}: the tensor is disposed`);
   const descr = DTYPE_TO_DESCR[t.dtype];
   if (descr === undefined) throw new TypeError(`saveNpy: ${path}: numpy has no ${t.dtype} dtype; convert with .to('float32') first`);
-  const shape = t.shape;
-  const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
-  let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${shapeText}, }`;
-  // Pad so the data starts on a 64-byte boundary, as numpy does.
-  const unpadded = MAGIC.length + 2 + 2 + header.length + 1;
-  header += ' '.repeat((64 - (unpadded % 64)) % 64) + '\n';
-  const prefix = Buffer.alloc(10);
-  MAGIC.copy(prefix, 0);
-  prefix[6] = 1;
-  prefix[7] = 0;
-  prefix.writeUInt16LE(header.length, 8);
-  const data = t.toArray();
-  writeFileSync(path, Buffer.concat([prefix, Buffer.from(header, 'latin1'), Buffer.from(data.buffer, data.byteOffset, data.byteLength)]));
+  withContext('saveNpy', path, () => {
+    const shape = t.shape;
+    const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
+    let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${shapeText}, }`;
+    // Pad so the data starts on a 64-byte boundary, as numpy does.
+    const unpadded = MAGIC.length + 2 + 2 + header.length + 1;
+    header += ' '.repeat((64 - (unpadded % 64)) % 64) + '\n';
+    const prefix = Buffer.alloc(10);
+    MAGIC.copy(prefix, 0);
+    prefix[6] = 1;
+    prefix[7] = 0;
+    prefix.writeUInt16LE(header.length, 8);
+    writeAtomically(path, (write) => {
+      write(prefix);
+      write(Buffer.from(header, 'latin1'));
+      write(tensorBytes(t));
+    });
+  });
 }
