@@ -123,9 +123,11 @@ export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntrop
 }
 
 export function softmax(input: Tensor, dim: number, options: { dtype?: DType } = {}): Tensor {
+  checkOptions('softmax', options, ['dtype']);
   return new Tensor(native.softmax(unwrap(input), dim, options.dtype ?? null));
 }
 
 export function logSoftmax(input: Tensor, dim: number, options: { dtype?: DType } = {}): Tensor {
+  checkOptions('logSoftmax', options, ['dtype']);
   return new Tensor(native.logSoftmax(unwrap(input), dim, options.dtype ?? null));
 }

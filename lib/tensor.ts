@@ -230,7 +230,13 @@ export class Tensor {
    */
   to(target: DType | string | { dtype?: DType; device?: string; copy?: boolean }): Tensor {
     if (typeof target === 'string') {
-      return isDType(target) ? new Tensor(native.to(this._native, target, null)) : new Tensor(native.to(this._native, null, target));
+      if (isDType(target)) return new Tensor(native.to(this._native, target, null));
+      // Neither a dtype nor a device: say both were tried, instead of the
+      // addon's "unknown device 'float'" for what was meant as a dtype.
+      if (!/^(cpu|cuda)(:|$)/.test(target)) {
+        throw new RangeError(`to: unknown dtype or device '${target}' (dtypes: ${DTYPES.join(', ')}; devices: 'cpu', 'cuda', 'cuda:N')`);
+      }
+      return new Tensor(native.to(this._native, null, target));
     }
     checkOptions('to', target, ['dtype', 'device', 'copy']);
     return new Tensor(native.to(this._native, target?.dtype ?? null, target?.device ?? null, target?.copy ?? false));
@@ -260,10 +266,12 @@ export class Tensor {
 
   /** this + alpha * other */
   add(other: Tensor | number, options: { alpha?: number } = {}): Tensor {
+    checkOptions('add', options, ['alpha']);
     return new Tensor(native.add(this._native, unwrap(other), options.alpha ?? null));
   }
   /** this - alpha * other */
   sub(other: Tensor | number, options: { alpha?: number } = {}): Tensor {
+    checkOptions('sub', options, ['alpha']);
     return new Tensor(native.sub(this._native, unwrap(other), options.alpha ?? null));
   }
   mul(other: Tensor | number): Tensor {
@@ -274,10 +282,12 @@ export class Tensor {
   }
   /** In place: this += alpha * other. Returns this. */
   add_(other: Tensor | number, options: { alpha?: number } = {}): this {
+    checkOptions('add', options, ['alpha']);
     native.add(this._native, unwrap(other), options.alpha ?? null, true);
     return this;
   }
   sub_(other: Tensor | number, options: { alpha?: number } = {}): this {
+    checkOptions('sub', options, ['alpha']);
     native.sub(this._native, unwrap(other), options.alpha ?? null, true);
     return this;
   }
@@ -311,6 +321,7 @@ export class Tensor {
   }
   /** Index of the largest element along `dim` (of the flattened tensor when omitted). */
   argmax(dim?: number | null, options: { keepdim?: boolean } = {}): Tensor {
+    checkOptions('argmax', options, ['keepdim']);
     return new Tensor(native.argmax(this._native, dim ?? null, options.keepdim ?? false));
   }
   /** The largest element, as a 0-d tensor. */
@@ -329,9 +340,11 @@ export class Tensor {
     return this;
   }
   softmax(dim: number, options: { dtype?: DType } = {}): Tensor {
+    checkOptions('softmax', options, ['dtype']);
     return new Tensor(native.softmax(this._native, dim, options.dtype ?? null));
   }
   logSoftmax(dim: number, options: { dtype?: DType } = {}): Tensor {
+    checkOptions('logSoftmax', options, ['dtype']);
     return new Tensor(native.logSoftmax(this._native, dim, options.dtype ?? null));
   }
 
@@ -368,7 +381,14 @@ export function isDType(value: unknown): value is DType {
 
 function finish(handle: NativeTensor, options: TensorOptions | undefined): Tensor {
   const t = new Tensor(handle);
-  if (options?.requiresGrad) t.requiresGrad = true;
+  if (options?.requiresGrad) {
+    try {
+      t.requiresGrad = true;
+    } catch (error) {
+      t.dispose(); // e.g. an int64 tensor: free it now rather than leave it to the GC
+      throw error;
+    }
+  }
   return t;
 }
 

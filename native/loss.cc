@@ -34,6 +34,16 @@ Napi::Value CrossEntropy(const Napi::CallbackInfo& info) {
       throw ArgTypeError(std::string("expected int64 class indices or floating point probabilities for target but it is ") +
                          dtypeName(target.scalar_type()));
     }
+    // A floating point target is read as class probabilities, which need the
+    // input's shape. Float class indices (labels that went through
+    // to('float32')) would otherwise fail deep in ATen with "expected scalar
+    // type Long but found Float", which does not say what to change.
+    if (at::isFloatingType(target.scalar_type()) && !target.sizes().equals(input.sizes())) {
+      throw ArgTypeError(std::string("a ") + dtypeName(target.scalar_type()) +
+                         " target is read as class probabilities and must have the input's shape " +
+                         c10::str(input.sizes()) + " but it has shape " + c10::str(target.sizes()) +
+                         "; class indices must be int64");
+    }
     const c10::optional<at::Tensor> weightOpt = weight ? c10::optional<at::Tensor>(*weight) : c10::nullopt;
     return Tensor::Wrap(info.Env(),
                         at::cross_entropy_loss(input, target, weightOpt, reduction, ignoreIndex, labelSmoothing));

@@ -206,6 +206,13 @@ void Tensor::SetRequiresGrad(const Napi::CallbackInfo& info, const Napi::Value& 
   guard(info.Env(), "requiresGrad", [&] {
     const bool flag = boolArg(value, "requiresGrad");
     const at::Tensor& t = live(this);
+    // PyTorch's Python setter refuses non-leaves; libtorch's C++ one would
+    // silently keep the grad_fn, so `y.requiresGrad = false` did nothing.
+    if (!t.is_leaf()) {
+      throw std::runtime_error(
+          "you can only change requiresGrad of leaf tensors, and this one was computed by an op; use detach() "
+          "for a tensor outside the graph");
+    }
     if (flag && !at::isFloatingType(t.scalar_type()) && !at::isComplexType(t.scalar_type())) {
       throw std::runtime_error(std::string("only floating point tensors can require gradients, this one is ") +
                                dtypeName(t.scalar_type()));
