@@ -71,12 +71,12 @@ export class DataLoader implements AsyncIterable<Batch> {
     return this.dropLast ? Math.floor(n / this.batchSize) : Math.ceil(n / this.batchSize);
   }
 
-  /** The generator's state, to resume an epoch sequence exactly (see setRandomState). */
+  /** The shuffle/augmentation generator's state: save it with a checkpoint to resume the same epochs. */
   get randomState(): number[] {
-    return Array.from((this.random as unknown as { s: Uint32Array }).s);
+    return this.random.state;
   }
   set randomState(state: number[]) {
-    (this.random as unknown as { s: Uint32Array }).s.set(state);
+    this.random.state = state;
   }
 
   private plan(): Int32Array[] {
@@ -91,7 +91,8 @@ export class DataLoader implements AsyncIterable<Batch> {
     return batches;
   }
 
-  private launch(indices: Int32Array): Promise<Batch> {
+  /** The random choices of one batch (crop offsets, flips), drawn in batch order. */
+  private draw(indices: Int32Array): Record<string, unknown> {
     const t = this.transform;
     const [, , height, width] = this.dataset.images.shape;
     const options: Record<string, unknown> = {};
@@ -112,16 +113,32 @@ export class DataLoader implements AsyncIterable<Batch> {
     if (t.resize) options.resize = t.resize;
     if (t.grayscaleToRgb) options.channels = 3;
     if (t.normalize) Object.assign(options, { mean: t.normalize.mean, std: t.normalize.std });
+    return options;
+  }
+
+  private launch(indices: Int32Array): Promise<Batch> {
+    const options = this.draw(indices);
     return native
       .makeBatch(this.dataset.images._native, this.dataset.labels._native, indices, options)
       .then(([input, target]) => ({ input: Tensor._wrap(input), target: Tensor._wrap(target) }));
   }
 
   /** One epoch: a new shuffle, batches prefetched in the background. */
-  async *[Symbol.asyncIterator](): AsyncGenerator<Batch> {
+  [Symbol.asyncIterator](): AsyncGenerator<Batch> {
+    return this.epoch();
+  }
+
+  /**
+   * One epoch, optionally starting after `skip` batches: their random choices
+   * are still drawn, so resuming mid-epoch gives exactly the batches an
+   * uninterrupted epoch would have.
+   */
+  async *epoch(options: { skip?: number } = {}): AsyncGenerator<Batch> {
     const batches = this.plan();
     const inFlight: Promise<Batch>[] = [];
-    let next = 0;
+    const skip = Math.min(options.skip ?? 0, batches.length);
+    for (let i = 0; i < skip; i++) this.draw(batches[i]);
+    let next = skip;
     const fill = () => {
       while (next < batches.length && inFlight.length < Math.max(1, this.prefetch)) inFlight.push(this.launch(batches[next++]));
     };

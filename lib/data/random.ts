@@ -18,6 +18,17 @@ export class Random {
     this.s = new Uint32Array([next(), next(), next(), next()]);
   }
 
+  /** The 128-bit state as four uint32 words (save it to resume the sequence). */
+  get state(): number[] {
+    return Array.from(this.s);
+  }
+  set state(words: number[]) {
+    if (!Array.isArray(words) || words.length !== 4 || !words.every((w) => Number.isInteger(w) && w >= 0 && w <= 0xffffffff)) {
+      throw new RangeError('Random: state must be four uint32 words');
+    }
+    this.s.set(words);
+  }
+
   /** A uniform 32-bit unsigned integer. */
   nextUint32(): number {
     const s = this.s;
