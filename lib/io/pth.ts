@@ -301,7 +301,9 @@ export function walk(value: unknown, visit: (v: unknown, path: string[]) => bool
   const seen = new Set<unknown>();
   const go = (v: unknown, path: string[]): void => {
     if (path.length > MAX_DEPTH) fail(`containers nest deeper than ${MAX_DEPTH} levels`);
-    if (v !== null && typeof v === 'object') {
+    // Containers once (a pickle may hold cycles); leaves such as a tensor
+    // stored under two names are seen under each name.
+    if (v instanceof PyDict || Array.isArray(v)) {
       if (seen.has(v)) return;
       seen.add(v);
     }

@@ -375,7 +375,7 @@ def summarize(v):
         return {"dict": [[summarize(k), summarize(x)] for k, x in v.items()]}
     if isinstance(v, (list, tuple)):
         return {type(v).__name__: [summarize(x) for x in v]}
-    if isinstance(v, bool) or v is None:
+    if isinstance(v, (bool, str)) or v is None:
         return v
     if isinstance(v, int):
         return {"int": str(v)}
