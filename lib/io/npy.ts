@@ -163,7 +163,7 @@ export function loadNpy(path: string): Tensor {
       const expected = shapeNumel(shape) * BigInt(ITEM_SIZE[dtype]);
       const available = file.size - dataStart;
       if (BigInt(available) !== expected) {
-        fail(`data is ${available} bytes but shape ${formatShape(shape)} of ${descr} needs ${expected}${BigInt(available) < expected ? ' (truncated file)' : ''}`);
+        fail(`data is ${available} bytes but shape ${formatShape(shape)} of ${descr} needs ${expected}`);
       }
       const storage = native.readStorage(file.fd, dataStart, available, dtype, null);
       try {

@@ -341,7 +341,7 @@ export function materialize(file: InputFile, archive: PthArchive, refs: Iterable
       out.set(ref, t);
       if (ref.requiresGrad) {
         if (ref.dtype !== 'float32' && ref.dtype !== 'float64' && ref.dtype !== 'float16' && ref.dtype !== 'bfloat16') {
-          fail(`a ${ref.dtype} tensor is marked requires_grad (only floating point tensors can require gradients)`);
+          fail(`a tensor of dtype ${ref.dtype} is marked requires_grad (only floating point tensors can require gradients)`);
         }
         t.requiresGrad = true;
       }
