@@ -10,7 +10,7 @@
 // the bytes left, the machine has no recursion, and its work is linear in the
 // input size, so a forged pickle can only end in a BadFile.
 
-import { fail } from './common.js';
+import { fail, printable } from './common.js';
 
 /** A global the pickle referenced (`module.name`), after the allowlist let it through. */
 export class PyGlobal {
@@ -180,7 +180,7 @@ export function unpickle(data: Uint8Array, hooks: UnpickleHooks): unknown {
   const global = (module: string, name: string): PyGlobal => {
     if (!hooks.allowGlobal(module, name)) {
       fail(
-        `refusing to load global '${module}.${name}': only tensors, storages and plain containers ` +
+        `refusing to load global '${printable(`${module}.${name}`)}': only tensors, storages and plain containers ` +
           '(dict, OrderedDict, list, tuple, str, int, float, bool, None) are allowed, so a checkpoint can never run code ' +
           '(if this is a pickled nn.Module or optimizer object, save its state_dict() instead)',
       );

@@ -7,7 +7,7 @@
 
 import { writeSync } from 'node:fs';
 
-import { crc32, fail, type InputFile } from './common.js';
+import { crc32, fail, type InputFile, printable } from './common.js';
 
 const SIG_LOCAL = 0x04034b50;
 const SIG_CENTRAL = 0x02014b50;
@@ -110,7 +110,7 @@ export function readZipDirectory(file: InputFile): ZipDirectory {
     let headerOffset = cd.readUInt32LE(p + 42);
     const end = p + 46 + nameLength + extraLength + commentLength;
     if (end > cd.length) fail(`central directory entry ${i} runs past the directory`);
-    const name = decoder.decode(cd.subarray(p + 46, p + 46 + nameLength));
+    const name = printable(decoder.decode(cd.subarray(p + 46, p + 46 + nameLength)));
     // ZIP64 extended information: 64-bit values for the fields set to all ones, in this order.
     let e = p + 46 + nameLength;
     const extraEnd = e + extraLength;
