@@ -127,7 +127,14 @@ export function save(path: string, record: Record<string, Tensor>, options: { me
  *
  * @example torch.saveCheckpoint('last.pth', { model: model.stateDict(), epoch: 3 });
  */
-export function saveCheckpoint(path: string, value: unknown, options: { forceZip64?: boolean } = {}): void {
+export function saveCheckpoint(
+  path: string,
+  value: unknown,
+  options: {
+    /** @internal ZIP64 records even for a small file (tests of the >4 GiB path). */
+    forceZip64?: boolean;
+  } = {},
+): void {
   checkPath('saveCheckpoint', path);
   const ext = extname(path).toLowerCase();
   if (ext !== '.pth' && ext !== '.pt') {
@@ -163,7 +170,9 @@ function scalarText(v: unknown): string | undefined {
 
 /**
  * Lists a .pth/.pt or .safetensors file's tensors (key, dtype, shape, bytes)
- * and other values, reading only headers and the pickle.
+ * and other values, reading only headers and the pickle (what
+ * `libtorch-resnet inspect` prints).
+ * @example for (const t of torch.inspectFile('resnet50.pth').tensors) console.log(t.key, t.shape);
  */
 export function inspectFile(path: string): FileSummary {
   checkPath('inspect', path);
