@@ -160,6 +160,7 @@ const ROWS: Row[] = [
   // --- safetensors: dtypes and shapes
   ['dtype missing', 'load', () => oneTensor({ dtype: undefined }), /^tensor "t": dtype is missing or not a string$/],
   ['unknown dtype', 'load', () => oneTensor({ dtype: 'F99' }), /^tensor "t": unknown dtype "F99"$/],
+  ['dtype named like an Object.prototype property', 'load', () => oneTensor({ dtype: 'constructor' }), /^tensor "t": unknown dtype "constructor"$/],
   ['unsupported dtype I8', 'load', () => oneTensor({ dtype: 'I8' }), /^tensor "t": dtype I8 is not supported/],
   ['shape not an array', 'load', () => oneTensor({ shape: 3 }), /^tensor "t": shape is missing or not an array$/],
   ['negative shape', 'load', () => oneTensor({ shape: [-3] }), /^tensor "t": shape \[-3\] holds a negative size$/],
@@ -215,6 +216,7 @@ const ROWS: Row[] = [
   ['GLOBAL builtins.eval', 'load', () => pth(raw('cbuiltins\neval\n')), /^refusing to load global 'builtins\.eval'/],
   ['GLOBAL without a newline', 'load', () => pth(raw('cos')), /^pickle: GLOBAL module at offset 3 is not a newline-terminated name$/],
   ['STACK_GLOBAL of subprocess.Popen', 'load', () => pth((p) => { p.str('subprocess'); p.str('Popen'); p.byte(0x93); }), /^refusing to load global 'subprocess\.Popen'/],
+  ['torch.constructor as a storage type', 'load', () => pth(goodTensor({ storage: 'constructor' })), /^refusing to load global 'torch\.constructor'/],
   ['calling a storage type (REDUCE)', 'load', () => pth((p) => { p.global('torch', 'FloatStorage'); p.tuple(0, () => {}); p.reduce(); }), /^refusing to call 'torch\.FloatStorage' \(REDUCE\)/],
   ['REDUCE with stack underflow', 'load', () => pth(raw([0x52])), /^pickle: stack underflow at offset 2$/],
   ['BINGET of an undefined memo', 'load', () => pth(raw([0x68, 5])), /^pickle: memo key 5 is not defined/],
@@ -247,6 +249,7 @@ const ROWS: Row[] = [
   ['npy Fortran order', 'loadNpy', () => join(DIR, 'bad', 'fortran.npy'), /^Fortran-order arrays are not supported/],
   ['npy object array', 'loadNpy', () => join(DIR, 'bad', 'object.npy'), /^object arrays are not supported \(they need pickle\)$/],
   ['npy big-endian', 'loadNpy', () => join(DIR, 'bad', 'bigendian.npy'), /^big-endian data \('>f4'\) is not supported/],
+  ['npy descr named like an Object.prototype property', 'loadNpy', () => npy("{'descr': '<constructor', 'fortran_order': False, 'shape': (1,), }\n", f32(1)), /^unsupported dtype '<constructor'/],
   ['npy int8', 'loadNpy', () => join(DIR, 'bad', 'int8.npy'), /^unsupported dtype '\|i1'/],
   ['npy truncated data', 'loadNpy', () => { const d = readFileSync(join(DIR, 'np_f32.npy')); return file('t.npy', d.subarray(0, d.length - 3)); }, /^data is 45 bytes but shape \[3, 4\] of <f4 needs 48$/],
   ['npy header length past the end', 'loadNpy', () => { const d = Buffer.from(readFileSync(join(DIR, 'np_f32.npy'))); d.writeUInt16LE(60000, 8); return file('h.npy', d); }, /^header length 60000 runs past the end of the file/],

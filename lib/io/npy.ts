@@ -146,10 +146,11 @@ export function loadNpy(path: string): Tensor {
       if (descr.includes('O')) fail('object arrays are not supported (they need pickle)');
       const order = descr[0];
       const kind = descr.slice(1);
-      if (order === '>' && DESCR_TO_DTYPE[kind] !== undefined && kind !== 'u1' && kind !== 'b1') {
+      // hasOwn: a descr such as '<constructor' must not find Object.prototype's.
+      const dtype = Object.hasOwn(DESCR_TO_DTYPE, kind) ? DESCR_TO_DTYPE[kind] : undefined;
+      if (order === '>' && dtype !== undefined && kind !== 'u1' && kind !== 'b1') {
         fail(`big-endian data ('${descr}') is not supported; save with arr.astype(arr.dtype.newbyteorder('<'))`);
       }
-      const dtype = DESCR_TO_DTYPE[kind];
       if (dtype === undefined || !['<', '|', '=', '>'].includes(order)) {
         fail(`unsupported dtype '${descr}' (little-endian f2/f4/f8/i4/i8/u1/b1 only)`);
       }

@@ -143,7 +143,7 @@ function hooksFor(): UnpickleHooks {
       if (module === 'torch._utils') {
         return ['_rebuild_tensor_v2', '_rebuild_tensor', '_rebuild_parameter', '_rebuild_parameter_with_state'].includes(name);
       }
-      if (module === 'torch') return name in STORAGE_DTYPES || TORCH_DTYPE_NAMES.has(name) || name === 'Size' || name === 'device';
+      if (module === 'torch') return Object.hasOwn(STORAGE_DTYPES, name) || TORCH_DTYPE_NAMES.has(name) || name === 'Size' || name === 'device';
       if (module === '_codecs' && name === 'encode') return true;
       return false;
     },
@@ -214,7 +214,7 @@ function hooksFor(): UnpickleHooks {
         fail(`unsupported persistent id (expected ('storage', type, key, location, numel))`);
       }
       const [, type, key, location, numel] = pid;
-      if (!(type instanceof PyGlobal) || type.module !== 'torch' || !(type.name in STORAGE_DTYPES)) fail('persistent id names no storage type');
+      if (!(type instanceof PyGlobal) || type.module !== 'torch' || !Object.hasOwn(STORAGE_DTYPES, type.name)) fail('persistent id names no storage type');
       const dtype = STORAGE_DTYPES[type.name];
       if (dtype === null) {
         fail(`storage type torch.${type.name} holds a dtype this library does not support (float32/64, float16, bfloat16, int32/64, uint8, bool)`);

@@ -92,7 +92,8 @@ export function readSafetensorsHeader(file: InputFile): SafetensorsHeader {
     if (info === null || typeof info !== 'object' || Array.isArray(info)) fail(`tensor ${name}: its entry is not an object`);
     const { dtype: dt, shape: sh, data_offsets: offsets } = info as Record<string, unknown>;
     if (typeof dt !== 'string') fail(`tensor ${name}: dtype is missing or not a string`);
-    const dtype = TO_DTYPE[dt];
+    // hasOwn: a dtype named 'constructor' must not find Object.prototype's.
+    const dtype = Object.hasOwn(TO_DTYPE, dt) ? TO_DTYPE[dt] : undefined;
     if (dtype === undefined) {
       if (KNOWN_UNSUPPORTED.has(dt)) fail(`tensor ${name}: dtype ${dt} is not supported (F64, F32, F16, BF16, I64, I32, U8 and BOOL are)`);
       fail(`tensor ${name}: unknown dtype ${JSON.stringify(dt)}`);
