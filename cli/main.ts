@@ -2,6 +2,8 @@
 // The `libtorch-resnet` command: dispatches subcommands.
 //
 //   libtorch-resnet inspect resnet50-0676ba61.pth
+//   libtorch-resnet train --arch resnet18 --epochs 5
+//   libtorch-resnet evaluate --arch resnet18 --weights model.safetensors
 
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
@@ -13,12 +15,35 @@ const USAGE = `usage: libtorch-resnet <command> [args]
 commands:
   inspect FILE [--json]   list a checkpoint's keys, dtypes, shapes and total size
                           (.pth / .pt from torch.save, .safetensors, .npy)
+  train [options]         train a ResNet on Fashion-MNIST (train --help for the options)
+  evaluate [options]      test accuracy of saved weights (evaluate --help)
   help                    this text`;
 
-/** Subcommands: each takes its arguments and returns (or resolves to) the exit code. */
-export const COMMANDS: Record<string, { run: (args: string[], io: Output) => number | Promise<number>; usage: string }> = {
+interface Command {
+  /** Returns (or resolves to) the exit code. */
+  run: (args: string[], io: Output) => number | Promise<number>;
+  /** Printed for `<command> --help`; commands without it handle --help themselves. */
+  usage?: string;
+}
+
+// train / evaluate load the data pipeline and the model zoo: imported only when used,
+// so `inspect` starts fast.
+export const COMMANDS: Record<string, Command> = {
   inspect: { run: inspect, usage: INSPECT_USAGE },
+  train: { run: async (args) => (await import('./train.js')).trainCommand(args) },
+  evaluate: { run: async (args) => (await import('./evaluate.js')).evaluateCommand(args) },
 };
+
+/** A usage problem (cli/models.ts's UsageError) exits 2, anything else 1, as the message says why. */
+function failure(error: unknown, io: Output): number {
+  const message = error instanceof Error ? error.message : String(error);
+  if (error instanceof Error && error.constructor.name === 'UsageError') {
+    io.err(message);
+    return 2;
+  }
+  io.err(`libtorch-resnet: ${message}`);
+  return 1;
+}
 
 /** Runs the command line `args` (without node and the script); returns the exit code. */
 export function main(args: string[], io: Output = { out: (l) => console.log(l), err: (l) => console.error(l) }): number | Promise<number> {
@@ -27,16 +52,21 @@ export function main(args: string[], io: Output = { out: (l) => console.log(l), 
     (command === undefined ? io.err : io.out)(USAGE);
     return command === undefined ? 2 : 0;
   }
-  const sub = COMMANDS[command];
+  const sub = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
   if (sub === undefined) {
     io.err(`libtorch-resnet: unknown command '${command}'\n\n${USAGE}`);
     return 2;
   }
-  if (rest.includes('--help') || rest.includes('-h')) {
+  if (sub.usage !== undefined && (rest.includes('--help') || rest.includes('-h'))) {
     io.out(sub.usage);
     return 0;
   }
-  return sub.run(rest, io);
+  try {
+    const code = sub.run(rest, io);
+    return code instanceof Promise ? code.catch((error: unknown) => failure(error, io)) : code;
+  } catch (error) {
+    return failure(error, io);
+  }
 }
 
 // Run when executed (directly or through npm's bin link), not when imported by tests.
@@ -49,14 +79,8 @@ if (invoked !== undefined) {
     // not a file path (e.g. node -e)
   }
   if (self) {
-    Promise.resolve(main(process.argv.slice(2))).then(
-      (code) => {
-        process.exitCode = code;
-      },
-      (error: unknown) => {
-        console.error(`libtorch-resnet: ${error instanceof Error ? error.message : String(error)}`);
-        process.exitCode = 1;
-      },
-    );
+    Promise.resolve(main(process.argv.slice(2))).then((code) => {
+      process.exitCode = code;
+    });
   }
 }

@@ -356,7 +356,16 @@ describe('libtorch-resnet inspect', () => {
     expect(bad.err).toMatch(/refusing to load global 'posix\.system'/);
     expect(run(['inspect']).code).toBe(2);
     expect(run(['frobnicate']).code).toBe(2);
+    expect(run(['constructor']).code).toBe(2);
     expect(run([]).code).toBe(2);
+  });
+
+  it('dispatches the other subcommands; their usage errors exit 2', async () => {
+    const err: string[] = [];
+    const code = await main(['evaluate'], { out: () => {}, err: (l) => err.push(l) });
+    expect(code).toBe(2);
+    expect(err.join('\n')).toMatch(/--arch and --weights are required/);
+    expect(await main(['train', '--no-such-option'], { out: () => {}, err: () => {} })).toBe(2);
   });
 
   it('the built bin runs as a program (shebang, ESM entry point)', () => {
