@@ -32,10 +32,13 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive "${SUDO[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-# npm dependencies: `npm ci` only when the lock file is newer than the install.
+# npm dependencies, at the locked versions, only when the lock file is newer
+# than the install. (`npm install --no-save` rather than `npm ci`: npm 11.19
+# leaves other platforms' optional packages (rollup's) out of the lock file and
+# then refuses its own lock in `npm ci`.)
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing npm dependencies"
-  npm ci --no-audit --no-fund
+  npm install --no-save --no-audit --no-fund
 fi
 
 # Native addon. A different LIBTORCH than last time needs a clean configure.
