@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 
 import * as torch from '../lib/index.js';
 import { makeModel, shapeOfWeights, UsageError } from './models.js';
+import { transformFor } from './pipeline.js';
 
 const { DataLoader, loadFashionMNIST, FASHION_MNIST_MEAN, FASHION_MNIST_STD, FASHION_MNIST_CLASSES } = torch.data;
 
@@ -14,14 +15,19 @@ export interface Evaluation {
   count: number;
 }
 
-/** Runs `model` in eval mode without autograd over `dataset` (normalized like training). */
-export async function evaluateModel(model: torch.nn.Module, dataset: torch.data.TensorDataset, batchSize = 1000): Promise<Evaluation> {
+/** Runs `model` in eval mode without autograd over `dataset`, through `transform` (training's, minus the random parts). */
+export async function evaluateModel(
+  model: torch.nn.Module,
+  dataset: torch.data.TensorDataset,
+  batchSize = 1000,
+  transform: torch.data.Transform = { normalize: { mean: [FASHION_MNIST_MEAN], std: [FASHION_MNIST_STD] } },
+): Promise<Evaluation> {
   const wasTraining = model.training;
   model.eval();
   const classes = 10;
   const confusion = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
   let correct = 0;
-  const loader = new DataLoader(dataset, { batchSize, transform: { normalize: { mean: [FASHION_MNIST_MEAN], std: [FASHION_MNIST_STD] } } });
+  const loader = new DataLoader(dataset, { batchSize, transform });
   try {
     for await (const { input, target } of loader) {
       const predicted = torch.tidy(() => torch.noGrad(() => (model.forward(input) as torch.Tensor).argmax(1).toArray() as BigInt64Array));
@@ -49,7 +55,9 @@ export function formatConfusion(confusion: number[][], classes: readonly string[
   return [header, ...rows].join('\n');
 }
 
-const USAGE = `usage: libtorch-resnet evaluate --arch NAME --weights FILE [--data DIR] [--batch-size N] [--threads N]`;
+const USAGE = `usage: libtorch-resnet evaluate --arch NAME --weights FILE [--data DIR] [--resize N] [--batch-size N] [--threads N]
+
+  --resize N   the --resize the weights were trained with (a 3-channel stem gets the grayscale channel repeated)`;
 
 export async function evaluateCommand(argv: string[]): Promise<number> {
   let values;
@@ -57,7 +65,7 @@ export async function evaluateCommand(argv: string[]): Promise<number> {
     ({ values } = parseArgs({
       args: argv,
       strict: true,
-      options: { arch: { type: 'string' }, weights: { type: 'string' }, data: { type: 'string' }, 'batch-size': { type: 'string' }, threads: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: { arch: { type: 'string' }, weights: { type: 'string' }, data: { type: 'string' }, 'batch-size': { type: 'string' }, resize: { type: 'string' }, threads: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
     }));
   } catch (error) {
     throw new UsageError(`${(error as Error).message}\n${USAGE}`);
@@ -71,11 +79,14 @@ export async function evaluateCommand(argv: string[]): Promise<number> {
   const batchSize = values['batch-size'] === undefined ? 1000 : Number(values['batch-size']);
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new UsageError('--batch-size must be a positive integer');
   const weights = torch.load(values.weights);
-  const model = makeModel(values.arch, shapeOfWeights(weights, values.weights));
+  const shape = shapeOfWeights(weights, values.weights);
+  const model = makeModel(values.arch, shape);
   model.loadStateDict(weights);
+  const resize = values.resize === undefined ? undefined : Number(values.resize);
+  if (resize !== undefined && (!Number.isInteger(resize) || resize < 8)) throw new UsageError('--resize must be an integer >= 8');
   const test = loadFashionMNIST({ split: 'test', dir: values.data });
   const started = Date.now();
-  const result = await evaluateModel(model, test, batchSize);
+  const result = await evaluateModel(model, test, batchSize, transformFor({ resize, rgb: shape.inChannels === 3 }, false));
   const seconds = (Date.now() - started) / 1000;
   console.log(`${values.arch} ${values.weights}: test accuracy ${(100 * result.accuracy).toFixed(2)}% (${result.count} images, ${(result.count / seconds).toFixed(0)} img/s)\n`);
   console.log(formatConfusion(result.confusion, FASHION_MNIST_CLASSES));

@@ -9,9 +9,10 @@ import { parseArgs } from 'node:util';
 import * as torch from '../lib/index.js';
 import { evaluateModel } from './evaluate.js';
 import { makeModel, UsageError } from './models.js';
+import { transformFor } from './pipeline.js';
 import { formatDuration, Progress } from './progress.js';
 
-const { DataLoader, loadFashionMNIST, FASHION_MNIST_MEAN, FASHION_MNIST_STD } = torch.data;
+const { DataLoader, loadFashionMNIST } = torch.data;
 
 export interface TrainConfig {
   arch: string;
@@ -26,6 +27,10 @@ export interface TrainConfig {
   schedule: 'onecycle' | 'cosine' | 'step' | 'none';
   labelSmoothing: number;
   augment: boolean;
+  /** Bilinear resize of the 28x28 images to resize x resize (e.g. 32 for CIFAR-style sizes). */
+  resize?: number;
+  /** Repeat the grayscale channel to 3 (a 3-channel stem, e.g. for torchvision weights). */
+  rgb?: boolean;
   seed: number;
   threads: number;
   /** Use only the first N training / test images (quick runs, tests). */
@@ -39,7 +44,7 @@ export interface TrainConfig {
 export const DEFAULT_RECIPE: Omit<TrainConfig, 'out' | 'checkpoint' | 'threads'> = {
   arch: 'resnet20',
   dataset: 'fashion-mnist',
-  epochs: 6,
+  epochs: 5,
   batchSize: 128,
   lr: 0.2,
   optimizer: 'sgd',
@@ -114,12 +119,6 @@ function makeScheduler(config: TrainConfig, optimizer: torch.optim.Optimizer, st
   }
 }
 
-function transformFor(config: TrainConfig, train: boolean): torch.data.Transform {
-  const normalize = { mean: [FASHION_MNIST_MEAN], std: [FASHION_MNIST_STD] };
-  if (!train || !config.augment) return { normalize };
-  return { randomCrop: { size: 28, padding: 2 }, randomHorizontalFlip: 0.5, normalize };
-}
-
 export interface TrainHooks {
   /** Polled after every batch; true stops after writing a checkpoint. */
   shouldStop?: () => boolean;
@@ -141,7 +140,7 @@ export async function train(config: TrainConfig, resumeFrom: string | null, hook
     if (resume?.format !== 'libtorch-resnet-checkpoint') throw new UsageError(`${resumeFrom} is not a libtorch-resnet training checkpoint`);
     // The run continues with the hyper-parameters it started with.
     const saved = resume.config as unknown as TrainConfig;
-    for (const key of ['arch', 'batchSize', 'lr', 'optimizer', 'momentum', 'weightDecay', 'schedule', 'labelSmoothing', 'augment', 'seed', 'limitTrain'] as const) {
+    for (const key of ['arch', 'batchSize', 'lr', 'optimizer', 'momentum', 'weightDecay', 'schedule', 'labelSmoothing', 'augment', 'resize', 'rgb', 'seed', 'limitTrain'] as const) {
       (config as unknown as Record<string, unknown>)[key] = saved[key];
     }
     if (config.epochs !== saved.epochs && config.schedule !== 'none') {
@@ -155,7 +154,7 @@ export async function train(config: TrainConfig, resumeFrom: string | null, hook
   const testData = config.limitTest ? testSet.head(config.limitTest) : testSet;
 
   torch.manualSeed(config.seed);
-  const model = makeModel(config.arch, { numClasses: 10, inChannels: 1 });
+  const model = makeModel(config.arch, { numClasses: 10, inChannels: config.rgb ? 3 : 1 });
   const loader = new DataLoader(trainData, { batchSize: config.batchSize, shuffle: true, seed: config.seed, dropLast: true, transform: transformFor(config, true) });
   const optimizer = makeOptimizer(config, model.parameters());
   const scheduler = makeScheduler(config, optimizer, loader.length);
@@ -243,7 +242,7 @@ export async function train(config: TrainConfig, resumeFrom: string | null, hook
       break;
     }
     const seconds = (Date.now() - started) / 1000;
-    const test = await evaluateModel(model, testData, 1000);
+    const test = await evaluateModel(model, testData, 1000, transformFor(config, false));
     const record: EpochRecord = {
       epoch: epoch + 1,
       trainLoss: lossSum / seen,
@@ -262,7 +261,7 @@ export async function train(config: TrainConfig, resumeFrom: string | null, hook
   }
 
   if (!stopped) {
-    torch.save(config.out, model.stateDict(), { metadata: { arch: config.arch, dataset: config.dataset } });
+    torch.save(config.out, model.stateDict(), { metadata: { arch: config.arch, dataset: config.dataset, resize: String(config.resize ?? 28) } });
     log(`saved ${config.out}`);
   }
   trainSet.dispose();
@@ -292,6 +291,8 @@ const USAGE = `usage: libtorch-resnet train [options]
   --schedule NAME        onecycle | cosine | step | none (default ${DEFAULT_RECIPE.schedule})
   --label-smoothing X    (default ${DEFAULT_RECIPE.labelSmoothing})
   --augment              random crop (padding 2) and horizontal flip
+  --resize N             resize the 28x28 images to N x N (e.g. 32)
+  --rgb                  repeat the grayscale channel to 3 (3-channel stem)
   --seed N               weights, shuffling and augmentation (default ${DEFAULT_RECIPE.seed})
   --threads N            intra-op threads (default: all cores)
   --limit-train N        use the first N training images only
@@ -311,7 +312,7 @@ export function parseTrainArgs(argv: string[]): { config: TrainConfig; resume: s
         arch: { type: 'string' }, dataset: { type: 'string' }, data: { type: 'string' }, epochs: { type: 'string' },
         'batch-size': { type: 'string' }, lr: { type: 'string' }, optimizer: { type: 'string' }, momentum: { type: 'string' },
         'weight-decay': { type: 'string' }, schedule: { type: 'string' }, 'label-smoothing': { type: 'string' },
-        augment: { type: 'boolean' }, seed: { type: 'string' }, threads: { type: 'string' }, 'limit-train': { type: 'string' },
+        augment: { type: 'boolean' }, resize: { type: 'string' }, rgb: { type: 'boolean' }, seed: { type: 'string' }, threads: { type: 'string' }, 'limit-train': { type: 'string' },
         'limit-test': { type: 'string' }, out: { type: 'string' }, checkpoint: { type: 'string' }, resume: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -351,6 +352,8 @@ export function parseTrainArgs(argv: string[]): { config: TrainConfig; resume: s
     schedule: (values.schedule ?? DEFAULT_RECIPE.schedule) as TrainConfig['schedule'],
     labelSmoothing: real('label-smoothing', values['label-smoothing'], DEFAULT_RECIPE.labelSmoothing),
     augment: values.augment ?? DEFAULT_RECIPE.augment,
+    resize: values.resize === undefined ? undefined : int('resize', values.resize, 28, 8),
+    rgb: values.rgb ?? false,
     seed: int('seed', values.seed, DEFAULT_RECIPE.seed, 0),
     threads: int('threads', values.threads, availableParallelism()),
     limitTrain: values['limit-train'] === undefined ? undefined : int('limit-train', values['limit-train'], 0),

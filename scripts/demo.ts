@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 
 import { evaluateModel, formatConfusion } from '../cli/evaluate.js';
 import { makeModel } from '../cli/models.js';
+import { transformFor } from '../cli/pipeline.js';
 import { DEFAULT_RECIPE, train } from '../cli/train.js';
 import * as torch from '../lib/index.js';
 import { resnet18 } from '../resnet/index.js';
@@ -83,10 +84,7 @@ async function trainingShowcase(): Promise<void> {
   reloaded.eval();
   result.model.eval();
   const sample = test.head(8);
-  const loader = new torch.data.DataLoader(sample, {
-    batchSize: 8,
-    transform: { normalize: { mean: [torch.data.FASHION_MNIST_MEAN], std: [torch.data.FASHION_MNIST_STD] } },
-  });
+  const loader = new torch.data.DataLoader(sample, { batchSize: 8, transform: transformFor(DEFAULT_RECIPE, false) });
   for await (const { input, target } of loader) {
     torch.tidy(() =>
       torch.noGrad(() => {
