@@ -31,6 +31,8 @@ export interface NativeTensor {
   item(): number;
   backward(gradient?: unknown, retainGraph?: unknown, createGraph?: unknown): void;
   sameStorage(other: unknown): boolean;
+  /** Reports the tensor's bytes to V8 now (tensors made inside tidy are not reported until they leave it). */
+  charge(): void;
 }
 
 type T = NativeTensor;
@@ -39,6 +41,7 @@ type U = unknown;
 export interface NativeAddon {
   // tensor.cc
   fromData(data: U, shape: U, dtype?: U, device?: U): T;
+  setChargeNewTensors(flag: U): boolean;
   to(input: U, dtype: U, device: U, copy?: U): T;
   clone(input: U): T;
   detach(input: U): T;

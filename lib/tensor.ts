@@ -40,15 +40,20 @@ export function tidy<R>(fn: () => R): R {
   if (typeof fn !== 'function') throw new TypeError(`tidy: expected function for fn but received ${describe(fn)}`);
   const scope = new Set<Tensor>();
   scopes.push(scope);
+  // Tensors made in the outermost scope are not reported to V8's GC: the scope frees them.
+  const outermost = scopes.length === 1;
+  if (outermost) native.setChargeNewTensors(false);
   let result: R;
   try {
     result = fn();
   } catch (error) {
     scopes.pop();
+    if (outermost) native.setChargeNewTensors(true);
     for (const t of scope) if (!kept.has(t)) t.dispose();
     throw error;
   }
   scopes.pop();
+  if (outermost) native.setChargeNewTensors(true);
   if (result instanceof Promise) {
     for (const t of scope) if (!kept.has(t)) t.dispose();
     throw new TypeError('tidy: fn returned a Promise; tidy only tracks synchronous code (await first, then tidy each step)');
@@ -59,6 +64,8 @@ export function tidy<R>(fn: () => R): R {
   for (const t of scope) {
     if (survivors.has(t) || kept.has(t)) {
       if (!kept.has(t)) parent?.add(t);
+      // Leaving the scope: from now on only dispose() or the GC frees it.
+      if (outermost) t._native.charge();
     } else {
       t.dispose();
     }
@@ -69,6 +76,8 @@ export function tidy<R>(fn: () => R): R {
 /** Exempts a tensor from every enclosing and future `tidy` (e.g. module parameters). */
 export function keep<T extends Tensor>(tensor: T): T {
   kept.add(tensor);
+  // Long-lived from now on: V8 should know its size (a no-op if already reported).
+  if (scopes.length > 0) tensor._native.charge();
   return tensor;
 }
 

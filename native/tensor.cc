@@ -18,6 +18,11 @@ constexpr napi_type_tag kTensorTag = {0x6c74725f74656e73ULL, 0x6f725f7461673031U
 // Per-environment state (worker threads each load their own copy of the addon).
 struct AddonData {
   Napi::FunctionReference tensorConstructor;
+  // Off inside torch.tidy(): tensors made there are freed deterministically
+  // when the scope ends, so reporting them to V8 would only trigger garbage
+  // collections that free nothing (a few per training step). Survivors are
+  // charged when the scope hands them out (Tensor.charge()).
+  bool chargeNewTensors = true;
 };
 
 constexpr double kMaxSafeInteger = 9007199254740991.0;
@@ -88,6 +93,7 @@ Napi::Function Tensor::Init(Napi::Env env) {
           InstanceMethod<&Tensor::Item>("item"),
           InstanceMethod<&Tensor::Backward>("backward"),
           InstanceMethod<&Tensor::SameStorage>("sameStorage"),
+          InstanceMethod<&Tensor::Charge>("charge"),
       });
   auto* data = new AddonData();
   data->tensorConstructor = Napi::Persistent(ctor);
@@ -119,8 +125,13 @@ Tensor::Tensor(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Tensor>(info) 
 }
 
 void Tensor::charge(Napi::Env env) {
+  if (!env.GetInstanceData<AddonData>()->chargeNewTensors) return;
+  chargeNow(env);
+}
+
+void Tensor::chargeNow(Napi::Env env) {
   // Only host memory is V8's business; CUDA memory has its own caching allocator.
-  if (tensor_.defined() && tensor_.device().is_cpu()) {
+  if (chargedBytes_ == 0 && tensor_.defined() && tensor_.device().is_cpu()) {
     chargedBytes_ = static_cast<int64_t>(tensor_.nbytes());
     if (chargedBytes_ > 0) Napi::MemoryManagement::AdjustExternalMemory(env, chargedBytes_);
   }
@@ -147,6 +158,11 @@ const at::Tensor& live(const Tensor* self) {
 
 Napi::Value Tensor::Dispose(const Napi::CallbackInfo& info) {
   release(info.Env());  // disposing twice is harmless, like closing a closed file
+  return info.Env().Undefined();
+}
+
+Napi::Value Tensor::Charge(const Napi::CallbackInfo& info) {
+  chargeNow(info.Env());
   return info.Env().Undefined();
 }
 
@@ -397,11 +413,22 @@ Napi::Value Contiguous(const Napi::CallbackInfo& info) {
   });
 }
 
+// setChargeNewTensors(flag) -> previous flag (see AddonData::chargeNewTensors).
+Napi::Value SetChargeNewTensors(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), "setChargeNewTensors", [&]() -> Napi::Value {
+    auto* data = info.Env().GetInstanceData<AddonData>();
+    const bool previous = data->chargeNewTensors;
+    data->chargeNewTensors = boolArg(arg(info, 0), "flag");
+    return Napi::Boolean::New(info.Env(), previous);
+  });
+}
+
 }  // namespace
 
 void InitTensor(Napi::Env env, Napi::Object exports) {
   exports.Set("Tensor", Tensor::Init(env));
   exportFunction(exports, "fromData", FromData);
+  exportFunction(exports, "setChargeNewTensors", SetChargeNewTensors);
   exportFunction(exports, "to", To);
   exportFunction(exports, "clone", Clone);
   exportFunction(exports, "detach", Detach);

@@ -30,7 +30,8 @@ class Tensor : public Napi::ObjectWrap<Tensor> {
 
  private:
   void release(Napi::Env env);
-  void charge(Napi::Env env);
+  void charge(Napi::Env env);     // at creation, unless inside tidy
+  void chargeNow(Napi::Env env);  // once per handle
 
   Napi::Value Dispose(const Napi::CallbackInfo& info);
   Napi::Value IsDisposed(const Napi::CallbackInfo& info);
@@ -50,6 +51,7 @@ class Tensor : public Napi::ObjectWrap<Tensor> {
   Napi::Value Item(const Napi::CallbackInfo& info);
   Napi::Value Backward(const Napi::CallbackInfo& info);
   Napi::Value SameStorage(const Napi::CallbackInfo& info);
+  Napi::Value Charge(const Napi::CallbackInfo& info);
 
   at::Tensor tensor_;
   int64_t chargedBytes_ = 0;

@@ -4,7 +4,7 @@
 // and the same ops in forward (in-place add and ReLU, as torchvision's
 // `out += identity; out = self.relu(out)` with nn.ReLU(inplace=True)).
 
-import { nn, type Tensor } from '../lib/index.js';
+import { nn, type Tensor, tidy } from '../lib/index.js';
 
 /** Makes the normalization layer of a block (torchvision's `norm_layer`); defaults to nn.BatchNorm2d. */
 export type NormLayer = (numFeatures: number) => nn.Module;
@@ -97,18 +97,21 @@ export class BasicBlock extends nn.Module {
   }
 
   forward(x: Tensor): Tensor {
-    let out = this.conv1.forward(x);
-    out = this.bn1.forward(out);
-    out = this.relu.forward(out);
+    // Intermediates are freed when forward returns (autograd keeps what it saved).
+    return tidy(() => {
+      let out = this.conv1.forward(x);
+      out = this.bn1.forward(out);
+      out = this.relu.forward(out);
 
-    out = this.conv2.forward(out);
-    out = this.bn2.forward(out);
+      out = this.conv2.forward(out);
+      out = this.bn2.forward(out);
 
-    // The shortcut takes the block's input, never its output.
-    const identity: Tensor = this.downsample !== null ? this.downsample.forward(x) : x;
+      // The shortcut takes the block's input, never its output.
+      const identity: Tensor = this.downsample !== null ? this.downsample.forward(x) : x;
 
-    out.add_(identity);
-    return this.relu.forward(out);
+      out.add_(identity);
+      return this.relu.forward(out);
+    });
   }
 }
 
@@ -149,21 +152,24 @@ export class Bottleneck extends nn.Module {
   }
 
   forward(x: Tensor): Tensor {
-    let out = this.conv1.forward(x);
-    out = this.bn1.forward(out);
-    out = this.relu.forward(out);
+    // Intermediates are freed when forward returns (autograd keeps what it saved).
+    return tidy(() => {
+      let out = this.conv1.forward(x);
+      out = this.bn1.forward(out);
+      out = this.relu.forward(out);
 
-    out = this.conv2.forward(out);
-    out = this.bn2.forward(out);
-    out = this.relu.forward(out);
+      out = this.conv2.forward(out);
+      out = this.bn2.forward(out);
+      out = this.relu.forward(out);
 
-    out = this.conv3.forward(out);
-    out = this.bn3.forward(out);
+      out = this.conv3.forward(out);
+      out = this.bn3.forward(out);
 
-    const identity: Tensor = this.downsample !== null ? this.downsample.forward(x) : x;
+      const identity: Tensor = this.downsample !== null ? this.downsample.forward(x) : x;
 
-    out.add_(identity);
-    return this.relu.forward(out);
+      out.add_(identity);
+      return this.relu.forward(out);
+    });
   }
 }
 

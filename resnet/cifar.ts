@@ -6,7 +6,7 @@
 // initialised like torchvision's ResNet (scripts/reference/resnet.py holds
 // the Python reference of this architecture).
 
-import { nn, type Tensor } from '../lib/index.js';
+import { nn, type Tensor, tidy } from '../lib/index.js';
 import { BasicBlock, checkKeys, conv1x1, conv3x3, initResNetWeights, type NormLayer, wholeNumber } from './blocks.js';
 
 export interface CifarResNetOptions {
@@ -75,17 +75,20 @@ export class CifarResNet extends nn.Module {
   }
 
   forward(input: Tensor): Tensor {
-    let x = this.conv1.forward(input);
-    x = this.bn1.forward(x);
-    x = this.relu.forward(x);
+    // Intermediates are freed when forward returns (autograd keeps what it saved).
+    return tidy(() => {
+      let x = this.conv1.forward(input);
+      x = this.bn1.forward(x);
+      x = this.relu.forward(x);
 
-    x = this.layer1.forward(x);
-    x = this.layer2.forward(x);
-    x = this.layer3.forward(x);
+      x = this.layer1.forward(x);
+      x = this.layer2.forward(x);
+      x = this.layer3.forward(x);
 
-    x = this.avgpool.forward(x);
-    x = x.flatten(1);
-    return this.fc.forward(x);
+      x = this.avgpool.forward(x);
+      x = x.flatten(1);
+      return this.fc.forward(x);
+    });
   }
 }
 

@@ -5,7 +5,7 @@
 // downsample before its first block), so `manualSeed(s)` then a factory gives
 // the weights `torch.manual_seed(s)` then the torchvision constructor gives.
 
-import { nn, type Tensor } from '../lib/index.js';
+import { nn, type Tensor, tidy } from '../lib/index.js';
 import { BasicBlock, type BlockType, Bottleneck, checkKeys, conv1x1, initResNetWeights, type NormLayer, wholeNumber } from './blocks.js';
 
 export interface ResNetOptions {
@@ -109,19 +109,22 @@ export class ResNet extends nn.Module {
   }
 
   forward(input: Tensor): Tensor {
-    let x = this.conv1.forward(input);
-    x = this.bn1.forward(x);
-    x = this.relu.forward(x);
-    x = this.maxpool.forward(x);
+    // Intermediates are freed when forward returns (autograd keeps what it saved).
+    return tidy(() => {
+      let x = this.conv1.forward(input);
+      x = this.bn1.forward(x);
+      x = this.relu.forward(x);
+      x = this.maxpool.forward(x);
 
-    x = this.layer1.forward(x);
-    x = this.layer2.forward(x);
-    x = this.layer3.forward(x);
-    x = this.layer4.forward(x);
+      x = this.layer1.forward(x);
+      x = this.layer2.forward(x);
+      x = this.layer3.forward(x);
+      x = this.layer4.forward(x);
 
-    x = this.avgpool.forward(x);
-    x = x.flatten(1);
-    return this.fc.forward(x);
+      x = this.avgpool.forward(x);
+      x = x.flatten(1);
+      return this.fc.forward(x);
+    });
   }
 }
 

@@ -39,7 +39,15 @@ export class Sequential extends Module {
 
   forward(input: Tensor): Tensor {
     let x = input;
-    for (const m of this) x = m.forward(x);
+    for (const m of this) {
+      const y = m.forward(x);
+      // Drop our handle on an intermediate as soon as the next child has used
+      // it, as Python drops a temporary: autograd keeps what it saved and frees
+      // it during backward, so peak memory stays PyTorch's (and so do the page
+      // faults and the step time).
+      if (x !== input && y !== x) x.dispose();
+      x = y;
+    }
     return x;
   }
 }
