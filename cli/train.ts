@@ -177,7 +177,7 @@ export async function train(config: TrainConfig, resumeFrom: string | null, hook
   const params = model.parameters().reduce((n, p) => n + p.numel, 0);
   log(
     `training ${config.arch} (${(params / 1e6).toFixed(2)} M parameters) on Fashion-MNIST: ${trainData.length} images, ` +
-      `${config.epochs} epochs of ${loader.length} batches of ${config.batchSize}, ${config.optimizer} lr ${config.lr} ` +
+      `${config.epochs} epoch${config.epochs === 1 ? '' : 's'} of ${loader.length} batches of ${config.batchSize}, ${config.optimizer} lr ${config.lr} ` +
       `(${config.schedule}), ${config.threads} thread(s)`,
   );
 
