@@ -1,6 +1,18 @@
 // The train / evaluate commands as a user runs them: the built bin, a real
 // Ctrl-C (SIGINT) in the middle of training, resume, then evaluate.
 import { spawn, spawnSync } from 'node:child_process';
+
+/** Runs the bin without blocking this worker's event loop (vitest talks to it meanwhile). */
+function run(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,13 +49,13 @@ describe('libtorch-resnet train / evaluate', () => {
     expect(existsSync(join(dir, 'm.ckpt.pth'))).toBe(true);
     expect(existsSync(out)).toBe(false);
 
-    const resumed = spawnSync(process.execPath, [BIN, 'train', ...common, '--out', out, '--resume', join(dir, 'm.ckpt.pth')], { encoding: 'utf8' });
+    const resumed = await run([BIN, 'train', ...common, '--out', out, '--resume', join(dir, 'm.ckpt.pth')]);
     expect(resumed.status, resumed.stderr).toBe(0);
     expect(resumed.stdout).toMatch(/resuming resnet20 from .*: epoch 1, batch \d+/);
     expect(resumed.stdout).toMatch(/final test accuracy \d+\.\d+%/);
     expect(resumed.stderr).toMatch(/epoch 2\/2 loss [\d.]+ +train acc [\d.]+% +test acc [\d.]+%/);
 
-    const evaluated = spawnSync(process.execPath, [BIN, 'evaluate', '--arch', 'resnet20', '--weights', out, '--threads', '1'], { encoding: 'utf8' });
+    const evaluated = await run([BIN, 'evaluate', '--arch', 'resnet20', '--weights', out, '--threads', '1']);
     expect(evaluated.status, evaluated.stderr).toBe(0);
     expect(evaluated.stdout).toMatch(/resnet20 .*m\.safetensors: test accuracy \d+\.\d+% \(10000 images/);
     expect(evaluated.stdout).toMatch(/9 Ankle boot/);
