@@ -70,8 +70,8 @@ const at::Tensor& tensorArg(const Napi::Value& v, const char* name) {
   return t->tensor();
 }
 
-std::optional<at::Tensor> optionalTensorArg(const Napi::Value& v, const char* name) {
-  if (isNullish(v)) return std::nullopt;
+c10::optional<at::Tensor> optionalTensorArg(const Napi::Value& v, const char* name) {
+  if (isNullish(v)) return c10::nullopt;
   Tensor* t = Tensor::From(v);
   if (t == nullptr) expected("Tensor or null", name, v);
   return tensorArg(v, name);

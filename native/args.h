@@ -27,8 +27,9 @@ bool isNullish(const Napi::Value& v);
 
 // A live (not disposed) tensor.
 const at::Tensor& tensorArg(const Napi::Value& v, const char* name);
-// null / undefined -> nullopt, otherwise a live tensor.
-std::optional<at::Tensor> optionalTensorArg(const Napi::Value& v, const char* name);
+// null / undefined -> nullopt, otherwise a live tensor. c10::optional, the
+// type ATen's optional arguments take, so results pass straight to at:: ops.
+c10::optional<at::Tensor> optionalTensorArg(const Napi::Value& v, const char* name);
 // An array of live tensors.
 std::vector<at::Tensor> tensorListArg(const Napi::Value& v, const char* name);
 

@@ -14,7 +14,7 @@ Napi::Value Conv2d(const Napi::CallbackInfo& info) {
   return guard(info.Env(), "conv2d", [&]() -> Napi::Value {
     const at::Tensor& input = tensorArg(arg(info, 0), "input");
     const at::Tensor& weight = tensorArg(arg(info, 1), "weight");
-    const std::optional<at::Tensor> bias = optionalTensorArg(arg(info, 2), "bias");
+    const c10::optional<at::Tensor> bias = optionalTensorArg(arg(info, 2), "bias");
     const std::vector<int64_t> stride = intListArgAtLeast(arg(info, 3), "stride", 2, 1);
     Napi::Value paddingValue = arg(info, 4);
     const std::vector<int64_t> dilation = intListArgAtLeast(arg(info, 5), "dilation", 2, 1);
@@ -26,15 +26,14 @@ Napi::Value Conv2d(const Napi::CallbackInfo& info) {
     checkRange(weight.dim() == 4,
                "expected a 4-D weight (out, in / groups, kH, kW) but it has " + std::to_string(weight.dim()) +
                    " dimensions");
-    const c10::optional<at::Tensor> biasOpt = bias ? c10::optional<at::Tensor>(*bias) : c10::nullopt;
     if (paddingValue.IsString()) {
       const std::string mode = paddingValue.As<Napi::String>().Utf8Value();
       checkRange(mode == "same" || mode == "valid",
                  "padding must be 'same', 'valid', a number or [h, w] but received '" + mode + "'");
-      return Tensor::Wrap(info.Env(), at::conv2d(input, weight, biasOpt, stride, mode, dilation, groups));
+      return Tensor::Wrap(info.Env(), at::conv2d(input, weight, bias, stride, mode, dilation, groups));
     }
     const std::vector<int64_t> padding = intListArgAtLeast(paddingValue, "padding", 2, 0);
-    return Tensor::Wrap(info.Env(), at::conv2d(input, weight, biasOpt, stride, padding, dilation, groups));
+    return Tensor::Wrap(info.Env(), at::conv2d(input, weight, bias, stride, padding, dilation, groups));
   });
 }
 

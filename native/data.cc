@@ -30,11 +30,15 @@ struct BatchSpec {
   std::vector<double> mean, std;
 };
 
-at::Tensor assemble(const BatchSpec& s) {
+at::Tensor indexTensor(const std::vector<int64_t>& indices) {
+  at::Tensor index = at::empty({static_cast<int64_t>(indices.size())}, at::TensorOptions().dtype(at::kLong));
+  std::memcpy(index.data_ptr<int64_t>(), indices.data(), sizeof(int64_t) * indices.size());
+  return index;
+}
+
+at::Tensor assemble(const BatchSpec& s, const at::Tensor& index) {
   at::NoGradGuard noGrad;
-  const auto count = static_cast<int64_t>(s.indices.size());
-  at::Tensor index = at::empty({count}, at::TensorOptions().dtype(at::kLong));
-  std::memcpy(index.data_ptr<int64_t>(), s.indices.data(), sizeof(int64_t) * count);
+  const int64_t count = index.size(0);
   // ToTensor: uint8 [0, 255] -> float32 [0, 1]
   at::Tensor x = s.images.index_select(0, index).to(at::kFloat).div_(255);
   if (s.padding > 0) x = at::constant_pad_nd(x, {s.padding, s.padding, s.padding, s.padding}, 0);
@@ -79,9 +83,8 @@ class BatchWorker : public Napi::AsyncWorker {
 
   void Execute() override {
     try {
-      input_ = assemble(spec_);
-      at::Tensor index = at::empty({static_cast<int64_t>(spec_.indices.size())}, at::TensorOptions().dtype(at::kLong));
-      std::memcpy(index.data_ptr<int64_t>(), spec_.indices.data(), sizeof(int64_t) * spec_.indices.size());
+      const at::Tensor index = indexTensor(spec_.indices);
+      input_ = assemble(spec_, index);
       target_ = spec_.labels.index_select(0, index);
     } catch (const c10::Error& e) {
       SetError(cleanTorchMessage(e));

@@ -21,8 +21,7 @@ Napi::Value Linear(const Napi::CallbackInfo& info) {
       throw ArgRangeError("input has " + std::to_string(input.size(-1)) + " features in its last dimension but weight expects " +
                           std::to_string(weight.size(1)));
     }
-    const c10::optional<at::Tensor> biasOpt = bias ? c10::optional<at::Tensor>(*bias) : c10::nullopt;
-    return Tensor::Wrap(info.Env(), at::linear(input, weight, biasOpt));
+    return Tensor::Wrap(info.Env(), at::linear(input, weight, bias));
   });
 }
 

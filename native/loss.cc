@@ -44,9 +44,8 @@ Napi::Value CrossEntropy(const Napi::CallbackInfo& info) {
                          c10::str(input.sizes()) + " but it has shape " + c10::str(target.sizes()) +
                          "; class indices must be int64");
     }
-    const c10::optional<at::Tensor> weightOpt = weight ? c10::optional<at::Tensor>(*weight) : c10::nullopt;
     return Tensor::Wrap(info.Env(),
-                        at::cross_entropy_loss(input, target, weightOpt, reduction, ignoreIndex, labelSmoothing));
+                        at::cross_entropy_loss(input, target, weight, reduction, ignoreIndex, labelSmoothing));
   });
 }
 

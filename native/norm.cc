@@ -34,7 +34,7 @@ Napi::Value BatchNorm(const Napi::CallbackInfo& info) {
       checkRange(runningMean.has_value(), "evaluation mode needs runningMean and runningVar");
     }
     const int64_t channels = input.size(1);
-    const auto checkChannels = [&](const std::optional<at::Tensor>& t, const char* name) {
+    const auto checkChannels = [&](const c10::optional<at::Tensor>& t, const char* name) {
       if (t && (t->dim() != 1 || t->size(0) != channels)) {
         throw ArgRangeError(std::string(name) + " must have shape [" + std::to_string(channels) +
                             "] to match the input's channels");
@@ -50,11 +50,8 @@ Napi::Value BatchNorm(const Napi::CallbackInfo& info) {
       for (int64_t d = 2; d < input.dim(); ++d) perChannel *= input.size(d);
       checkRange(perChannel > 1, "expected more than 1 value per channel when training");
     }
-    const auto opt = [](const std::optional<at::Tensor>& t) {
-      return t ? c10::optional<at::Tensor>(*t) : c10::nullopt;
-    };
     return Tensor::Wrap(info.Env(),
-                        at::batch_norm(input, opt(weight), opt(bias), opt(runningMean), opt(runningVar), training,
+                        at::batch_norm(input, weight, bias, runningMean, runningVar, training,
                                        momentum, eps, at::globalContext().userEnabledCuDNN()));
   });
 }

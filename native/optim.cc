@@ -17,14 +17,14 @@ namespace ltr {
 namespace {
 
 // A list argument whose entries are Tensors or null (state not created yet).
-std::vector<std::optional<at::Tensor>> optionalTensorListArg(const Napi::Value& v, const char* name, size_t length) {
+std::vector<c10::optional<at::Tensor>> optionalTensorListArg(const Napi::Value& v, const char* name, size_t length) {
   if (!v.IsArray()) throw ArgTypeError(std::string("expected Array for ") + name + " but received " + describe(v));
   Napi::Array a = v.As<Napi::Array>();
   if (a.Length() != length) {
     throw ArgRangeError(std::string(name) + " has " + std::to_string(a.Length()) + " entries but there are " +
                         std::to_string(length) + " parameters");
   }
-  std::vector<std::optional<at::Tensor>> out;
+  std::vector<c10::optional<at::Tensor>> out;
   for (uint32_t i = 0; i < a.Length(); ++i) {
     const std::string element = std::string(name) + "[" + std::to_string(i) + "]";
     out.push_back(optionalTensorArg(a.Get(i), element.c_str()));
@@ -33,7 +33,7 @@ std::vector<std::optional<at::Tensor>> optionalTensorListArg(const Napi::Value& 
 }
 
 // Returns the JS array with every null entry replaced by the new state tensor.
-Napi::Array stateArray(Napi::Env env, const Napi::Value& original, const std::vector<std::optional<at::Tensor>>& before,
+Napi::Array stateArray(Napi::Env env, const Napi::Value& original, const std::vector<c10::optional<at::Tensor>>& before,
                        const std::vector<at::Tensor>& after) {
   Napi::Array in = original.As<Napi::Array>();
   Napi::Array out = Napi::Array::New(env, after.size());

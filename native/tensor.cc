@@ -254,7 +254,7 @@ Napi::Value Tensor::Grad(const Napi::CallbackInfo& info) {
 void Tensor::SetGrad(const Napi::CallbackInfo& info, const Napi::Value& value) {
   guard(info.Env(), "grad", [&] {
     const at::Tensor& t = live(this);
-    std::optional<at::Tensor> g = optionalTensorArg(value, "grad");
+    c10::optional<at::Tensor> g = optionalTensorArg(value, "grad");
     if (!g) {
       t.mutable_grad().reset();
       return;
@@ -328,7 +328,7 @@ Napi::Value Tensor::Item(const Napi::CallbackInfo& info) {
 Napi::Value Tensor::Backward(const Napi::CallbackInfo& info) {
   return guard(info.Env(), "backward", [&]() -> Napi::Value {
     const at::Tensor& t = live(this);
-    std::optional<at::Tensor> gradient = optionalTensorArg(arg(info, 0), "gradient");
+    c10::optional<at::Tensor> gradient = optionalTensorArg(arg(info, 0), "gradient");
     c10::optional<bool> retainGraph;
     if (!isNullish(arg(info, 1))) retainGraph = boolArg(info[1], "retainGraph");
     const bool createGraph = isNullish(arg(info, 2)) ? false : boolArg(info[2], "createGraph");
