@@ -6,6 +6,7 @@
 export {
   arange,
   cat,
+  checkOptions,
   type Device,
   type DType,
   empty,

@@ -109,7 +109,10 @@ export function describe(value: unknown): string {
   return typeof value;
 }
 
-/** Throws a TypeError for option keys the op does not know (catches `kernel_size` for `kernelSize`). */
+/**
+ * Throws a TypeError for option keys the op does not know (catches `kernel_size` for `kernelSize`).
+ * @example checkOptions('MyLayer', options, ['stride', 'padding'])
+ */
 export function checkOptions(op: string, options: object | undefined, allowed: readonly string[]): void {
   if (options === undefined) return;
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {

@@ -4,27 +4,12 @@
 // and the same ops in forward (in-place add and ReLU, as torchvision's
 // `out += identity; out = self.relu(out)` with nn.ReLU(inplace=True)).
 
-import { nn, type Tensor, tidy } from '../lib/index.js';
+import { checkOptions, nn, type Tensor, tidy } from '../lib/index.js';
 
 /** Makes the normalization layer of a block (torchvision's `norm_layer`); defaults to nn.BatchNorm2d. */
 export type NormLayer = (numFeatures: number) => nn.Module;
 
 const defaultNorm: NormLayer = (numFeatures) => new nn.BatchNorm2d(numFeatures);
-
-/** @internal Throws a TypeError for option keys the constructor does not know (catches `num_classes`). */
-export function checkKeys(op: string, options: object | undefined, allowed: readonly string[]): void {
-  if (options === undefined) return;
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw new TypeError(`${op}: expected an options object but received ${options === null ? 'null' : Array.isArray(options) ? 'Array' : typeof options}`);
-  }
-  for (const key of Object.keys(options)) {
-    if (!allowed.includes(key)) {
-      const camel = key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
-      const hint = allowed.includes(camel) ? ` (did you mean '${camel}'?)` : ` (known options: ${allowed.join(', ')})`;
-      throw new TypeError(`${op}: unknown option '${key}'${hint}`);
-    }
-  }
-}
 
 /** @internal A whole number >= min, or a RangeError naming the option. */
 export function wholeNumber(op: string, name: string, value: unknown, min: number): number {
@@ -79,7 +64,7 @@ export class BasicBlock extends nn.Module {
 
   constructor(inplanes: number, planes: number, options: BlockOptions = {}) {
     super();
-    checkKeys('BasicBlock', options, BLOCK_OPTIONS);
+    checkOptions('BasicBlock', options, BLOCK_OPTIONS);
     const { stride = 1, downsample = null, groups = 1, baseWidth = 64, dilation = 1 } = options;
     const normLayer = options.normLayer ?? defaultNorm;
     if (groups !== 1 || baseWidth !== 64) {
@@ -134,7 +119,7 @@ export class Bottleneck extends nn.Module {
 
   constructor(inplanes: number, planes: number, options: BlockOptions = {}) {
     super();
-    checkKeys('Bottleneck', options, BLOCK_OPTIONS);
+    checkOptions('Bottleneck', options, BLOCK_OPTIONS);
     const { stride = 1, downsample = null, groups = 1, baseWidth = 64, dilation = 1 } = options;
     const normLayer = options.normLayer ?? defaultNorm;
     // int(planes * (base_width / 64.0)) * groups, in double precision as in Python.

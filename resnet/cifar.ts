@@ -6,8 +6,8 @@
 // initialised like torchvision's ResNet (scripts/reference/resnet.py holds
 // the Python reference of this architecture).
 
-import { nn, type Tensor, tidy } from '../lib/index.js';
-import { BasicBlock, checkKeys, conv1x1, conv3x3, initResNetWeights, type NormLayer, wholeNumber } from './blocks.js';
+import { checkOptions, nn, type Tensor, tidy } from '../lib/index.js';
+import { BasicBlock, conv1x1, conv3x3, initResNetWeights, type NormLayer, wholeNumber } from './blocks.js';
 
 export interface CifarResNetOptions {
   /** Classifier outputs (default 10). */
@@ -40,7 +40,7 @@ export class CifarResNet extends nn.Module {
 
   constructor(depth: number, options: CifarResNetOptions = {}) {
     super();
-    checkKeys('CifarResNet', options, CIFAR_OPTIONS);
+    checkOptions('CifarResNet', options, CIFAR_OPTIONS);
     if (typeof depth !== 'number' || !Number.isInteger(depth) || depth < 8 || (depth - 2) % 6 !== 0) {
       throw new RangeError(`CifarResNet: depth must be 6n + 2 with n >= 1 (20, 32, 44, 56, 110, ...) but received ${JSON.stringify(depth)}`);
     }

@@ -5,8 +5,8 @@
 // downsample before its first block), so `manualSeed(s)` then a factory gives
 // the weights `torch.manual_seed(s)` then the torchvision constructor gives.
 
-import { nn, type Tensor, tidy } from '../lib/index.js';
-import { BasicBlock, type BlockType, Bottleneck, checkKeys, conv1x1, initResNetWeights, type NormLayer, wholeNumber } from './blocks.js';
+import { checkOptions, nn, type Tensor, tidy } from '../lib/index.js';
+import { BasicBlock, type BlockType, Bottleneck, conv1x1, initResNetWeights, type NormLayer, wholeNumber } from './blocks.js';
 
 export interface ResNetOptions {
   /** Classifier outputs (default 1000). */
@@ -52,7 +52,7 @@ export class ResNet extends nn.Module {
 
   constructor(block: BlockType, layers: readonly number[], options: ResNetOptions = {}) {
     super();
-    checkKeys('ResNet', options, RESNET_OPTIONS);
+    checkOptions('ResNet', options, RESNET_OPTIONS);
     if (typeof block !== 'function' || typeof (block as { expansion?: unknown }).expansion !== 'number') {
       throw new TypeError('ResNet: block must be BasicBlock, Bottleneck or a subclass with a static expansion');
     }
@@ -130,7 +130,7 @@ export class ResNet extends nn.Module {
 
 /** torchvision's _ovewrite_named_param: a factory's fixed knob may be repeated, never changed. */
 function overwrite(factory: string, options: ResNetOptions, name: 'groups' | 'widthPerGroup', value: number): ResNetOptions {
-  checkKeys(factory, options, RESNET_OPTIONS);
+  checkOptions(factory, options, RESNET_OPTIONS);
   const given = options[name];
   if (given !== undefined && given !== value) {
     throw new RangeError(`${factory}: the parameter '${name}' expected value ${value} but got ${given} instead`);
