@@ -131,3 +131,25 @@ export function logSoftmax(input: Tensor, dim: number, options: { dtype?: DType 
   checkOptions('logSoftmax', options, ['dtype']);
   return new Tensor(native.logSoftmax(unwrap(input), dim, options.dtype ?? null));
 }
+
+export interface InterpolateOptions {
+  /** Output [h, w] (or one number for both); give this or scaleFactor. */
+  size?: Size2 | null;
+  scaleFactor?: number | readonly [number, number] | null;
+  mode?: 'nearest' | 'nearest-exact' | 'bilinear' | 'bicubic';
+  /** Only for 'bilinear' / 'bicubic'; defaults to false there. */
+  alignCorners?: boolean | null;
+  /** Anti-aliased downsampling (bilinear / bicubic), as torchvision's resize uses. */
+  antialias?: boolean;
+}
+
+/**
+ * Resamples an (N, C, H, W) tensor, as torch.nn.functional.interpolate: the
+ * same upsample_* / _upsample_*_aa kernels, so results are bit-identical.
+ * @example F.interpolate(x, { size: [224, 224], mode: 'bilinear', antialias: true })
+ */
+export function interpolate(input: Tensor, options: InterpolateOptions): Tensor {
+  checkOptions('interpolate', options, ['size', 'scaleFactor', 'mode', 'alignCorners', 'antialias']);
+  const { size = null, scaleFactor = null, mode = 'nearest', alignCorners = null, antialias = false } = options ?? ({} as InterpolateOptions);
+  return new Tensor(native.interpolate(unwrap(input), size, scaleFactor, mode, alignCorners, antialias));
+}

@@ -120,6 +120,25 @@ export interface NativeAddon {
   // serialize.cc (lib/io checks every number first; the addon checks again)
   readStorage(fd: U, position: U, byteLength: U, dtype: U, crc32?: U): T;
   asStrided(storage: U, shape: U, strides: U, storageOffset: U): T;
+  // jit.cc (forwardAsync: trace once, replay off the JS thread)
+  jitTrace(fn: (handles: T[]) => T | T[], inputs: U): { plan: NativePlan; outputs: T[] };
+  jitRun(plan: U, inputs: U, gradEnabled: U, numThreads: U): Promise<T[]>;
+  jitSave(plan: U, names: U, state: U, path: U): void;
+  // interpolate.cc
+  interpolate(input: U, size: U, scaleFactor: U, mode: U, alignCorners: U, antialias: U): T;
+  tvResize(img: U, size: U, interpolation: U, antialias: U): T;
+  tvPad(img: U, padding: U, fill: U, paddingMode: U): T;
+  tvCrop(img: U, top: U, left: U, height: U, width: U): T;
+  tvHflip(img: U): T;
+  tvConvertDtype(img: U, dtype: U): T;
+  tvNormalize(img: U, mean: U, std: U, inplace: U): T;
+  tvStack(tensors: U): T;
+  tvTopk(logits: U, k: U): { values: T; indices: T };
+}
+
+/** A recorded forward (native/jit.cc): opaque to JavaScript. */
+export interface NativePlan {
+  readonly __plan: unique symbol;
 }
 
 const ADDON_FILE = 'libtorch_resnet.node';

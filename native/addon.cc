@@ -19,6 +19,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   ltr::InitSerialize(env, exports);
   ltr::InitOptim(env, exports);
   ltr::InitData(env, exports);
+  ltr::InitJit(env, exports);
+  ltr::InitInterpolate(env, exports);
   return exports;
 }
 

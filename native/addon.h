@@ -25,5 +25,7 @@ void InitRuntime(Napi::Env env, Napi::Object exports);
 void InitSerialize(Napi::Env env, Napi::Object exports);
 void InitOptim(Napi::Env env, Napi::Object exports);
 void InitData(Napi::Env env, Napi::Object exports);
+void InitJit(Napi::Env env, Napi::Object exports);
+void InitInterpolate(Napi::Env env, Napi::Object exports);
 
 }  // namespace ltr

@@ -1,5 +1,7 @@
 #include "tensor.h"
 
+#include <ATen/TracerMode.h>
+
 #include <cmath>
 #include <cstring>
 
@@ -372,6 +374,9 @@ Napi::Value FromData(const Napi::CallbackInfo& info) {
       throw ArgRangeError("data has " + std::to_string(data.ElementLength()) +
                           " elements but shape " + shapeString(shape) + " needs " + std::to_string(n));
     }
+    // Filled from JS memory, which a JIT trace (forwardAsync) cannot record:
+    // keep the allocation out of the trace so the tensor becomes a constant.
+    at::tracer::impl::NoTracerDispatchMode untraced;
     at::Tensor t = at::empty(shape, at::TensorOptions().dtype(source));
     if (n > 0) {
       const auto* bytes = static_cast<const uint8_t*>(data.ArrayBuffer().Data()) + data.ByteOffset();

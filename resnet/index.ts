@@ -19,3 +19,4 @@ export {
   wide_resnet101_2,
 } from './resnet.js';
 export { CifarResNet, type CifarResNetOptions, resnet20, resnet32, resnet44, resnet56, resnet110 } from './cifar.js';
+export { IMAGENET_CLASSES } from './imagenet-classes.js';

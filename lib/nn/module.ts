@@ -9,8 +9,10 @@
 // (`model.fc = new nn.Linear(512, 10)`) replaces the registered value, like
 // PyTorch's __setattr__.
 
-import { native } from '../native.js';
-import { checkOptions, describe, type DType, isDType, keep, Tensor, unwrap } from '../tensor.js';
+import { isGradEnabled } from '../autograd.js';
+import { native, type NativePlan, type NativeTensor } from '../native.js';
+import { getNumThreads } from '../runtime.js';
+import { checkOptions, describe, type DType, isDType, keep, type Shape, Tensor, tidy, unwrap, zeros } from '../tensor.js';
 
 type Kind = 'parameter' | 'buffer' | 'module';
 
@@ -42,6 +44,17 @@ export abstract class Module {
   readonly #buffers = new Map<string, Tensor | null>();
   readonly #nonPersistent = new Set<string>();
   readonly #modules = new Map<string, Module | null>();
+  // forwardAsync's recorded forwards, by call signature (see #planKey).
+  readonly #plans = new Map<string, { plan: NativePlan; array: boolean }>();
+
+  /**
+   * Bumped by every change of any module's structure or tensors' identity,
+   * dtype or device (registration, attribute assignment, to()): a plan
+   * recorded before such a change is never replayed after it.
+   */
+  static #generation = 0;
+  /** Plans kept per module (oldest dropped first): one per input shape a server sees. */
+  static readonly PLAN_CACHE_SIZE = 64;
 
   /** The computation. Keep it a plain sequence of tensor ops (no JS-side math on values). */
   abstract forward(...inputs: any[]): any;
@@ -59,6 +72,7 @@ export abstract class Module {
     this.#checkName('registerParameter', name);
     this.#parameters.set(name, Module.#asParameter(name, value));
     this.#defineAccessor(name, 'parameter');
+    Module.#generation++;
     return value;
   }
 
@@ -72,6 +86,7 @@ export abstract class Module {
     this.#buffers.set(name, Module.#asBuffer(name, value));
     if (options.persistent === false) this.#nonPersistent.add(name);
     this.#defineAccessor(name, 'buffer');
+    Module.#generation++;
     return value;
   }
 
@@ -80,6 +95,7 @@ export abstract class Module {
     this.#checkName('registerModule', name);
     this.#modules.set(name, Module.#asModule(name, value));
     this.#defineAccessor(name, 'module');
+    Module.#generation++;
     return value;
   }
 
@@ -108,6 +124,7 @@ export abstract class Module {
         if (kind === 'parameter') this.#parameters.set(name, Module.#asParameter(name, value));
         else if (kind === 'buffer') this.#buffers.set(name, Module.#asBuffer(name, value));
         else this.#modules.set(name, Module.#asModule(name, value));
+        Module.#generation++;
       },
     });
   }
@@ -250,6 +267,7 @@ export abstract class Module {
       if (!moved.sharesStorageWith(t) || moved.dtype !== t.dtype) native.setData(unwrap(t), unwrap(moved));
       moved.dispose();
     };
+    Module.#generation++;
     for (const m of this.modules()) {
       for (const t of [...m.#parameters.values(), ...m.#buffers.values()]) {
         if (t === null) continue;
@@ -389,6 +407,147 @@ export abstract class Module {
       const head = key.slice(prefix.length).split('.', 1)[0];
       if (!this.#modules.has(head) && !own.has(head)) unexpected.push(key);
     }
+  }
+
+  // -------------------------------------------------------------------------
+  // forwardAsync: the forward off the JS thread
+
+  /**
+   * Runs `forward(...inputs)` on a libuv worker thread and resolves with its
+   * result (a Tensor, or the array of Tensors forward returns), bit-identical
+   * to `forward`.
+   *
+   * How: the first call for a new signature (input shapes, dtypes and
+   * devices, grad mode, every module's training flag) runs `forward` once on
+   * the JS thread under libtorch's JIT tracer, which records the ATen ops it
+   * calls into a plan cached on this module; that call resolves with the
+   * traced run's own result. Later calls with the same signature replay the
+   * plan with TorchScript's plain interpreter (no optimisation pass: the same
+   * ops in the same order, hence the same bits) on a worker thread, with the
+   * caller's grad mode and thread count. The parameters and buffers are the
+   * plan's inputs, read at each call, so loadStateDict and optimizer steps are
+   * seen; structural changes (registering or assigning members, to()) drop
+   * the plans. Call `warmup` at start-up so no request pays for a trace.
+   *
+   * The worker holds its own references: disposing the inputs (or the model)
+   * while a call runs is safe. Calls may overlap. `forward` must be a plain
+   * sequence of tensor ops whose control flow depends only on the signature
+   * (what tracing in PyTorch requires too).
+   * @example const logits = await torch.noGrad(() => model.forwardAsync(x));
+   */
+  forwardAsync(...inputs: Tensor[]): Promise<any> {
+    try {
+      inputs.forEach((x, i) => {
+        if (!(x instanceof Tensor)) throw new TypeError(`forwardAsync: expected Tensor for input ${i} but received ${describe(x)}`);
+        if (x.isDisposed) throw new Error(`forwardAsync: input ${i} is a disposed Tensor`);
+      });
+      if (inputs.length === 0) throw new TypeError('forwardAsync: expected at least one input Tensor');
+      const state = this.#stateTensors();
+      const grad = isGradEnabled();
+      const key = this.#planKey(inputs, state.length, grad);
+      const plan = this.#plans.get(key);
+      const handles = [...state, ...inputs].map((t) => t._native);
+      if (plan === undefined) return Promise.resolve(this.#trace(key, state.length, handles));
+      return native.jitRun(plan.plan, handles, grad, getNumThreads()).then((outputs) => Module.#results(outputs, plan.array));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * Records the forward for each input shape now (on the JS thread), so that
+   * no later forwardAsync call pays for tracing. Run it in the mode and grad
+   * mode the server uses: `model.eval(); noGrad(() => model.warmup([[1, 3, 224, 224], [8, 3, 224, 224]]))`.
+   * Refuses a model in training mode, whose forward would update BatchNorm statistics.
+   */
+  warmup(shapes: Shape[], options: { dtype?: DType; device?: string } = {}): void {
+    checkOptions('warmup', options, ['dtype', 'device']);
+    if (!Array.isArray(shapes) || shapes.some((s) => !Array.isArray(s))) {
+      throw new TypeError(`warmup: expected Array of shapes (number[][]) but received ${describe(shapes)}`);
+    }
+    if (this.modules().some((m) => m.training)) {
+      throw new Error('warmup: the model is in training mode, where a forward changes its state (BatchNorm statistics); call model.eval() first');
+    }
+    for (const shape of shapes) {
+      tidy(() => {
+        const x = zeros(shape, { dtype: options.dtype ?? 'float32', device: options.device });
+        const state = this.#stateTensors();
+        const key = this.#planKey([x], state.length, isGradEnabled());
+        if (!this.#plans.has(key)) this.#trace(key, state.length, [...state, x].map((t) => t._native));
+      });
+    }
+  }
+
+  /** Forgets every recorded forward (for changes the module cannot see, e.g. a flag forward branches on). */
+  clearPlans(): void {
+    this.#plans.clear();
+  }
+
+  /** How many recorded forwards are cached on this module. */
+  get planCount(): number {
+    return this.#plans.size;
+  }
+
+  /**
+   * Writes the forward recorded for `example`'s signature as a TorchScript
+   * module (parameters and buffers included) that Python loads with
+   * `torch.jit.load(path)`. Attribute names are the state_dict keys with '.' -> '_'.
+   * @example model.eval(); noGrad(() => model.exportTorchScript('model.pt', torch.zeros([1, 3, 224, 224])))
+   */
+  exportTorchScript(path: string, ...example: Tensor[]): void {
+    if (typeof path !== 'string') throw new TypeError(`exportTorchScript: expected string for path but received ${describe(path)}`);
+    if (example.length === 0 || example.some((x) => !(x instanceof Tensor))) {
+      throw new TypeError('exportTorchScript: expected one or more example input Tensors after the path');
+    }
+    const named = [...this.namedParameters(), ...this.namedBuffers()];
+    const state = named.map(([, t]) => t);
+    const key = this.#planKey(example, state.length, isGradEnabled());
+    if (!this.#plans.has(key)) {
+      const result = this.#trace(key, state.length, [...state, ...example].map((t) => t._native));
+      for (const t of Array.isArray(result) ? result : [result]) t.dispose();
+    }
+    native.jitSave(this.#plans.get(key)?.plan, named.map(([name]) => name), state.map((t) => t._native), path);
+  }
+
+  #stateTensors(): Tensor[] {
+    const state = [...this.parameters(), ...this.buffers()];
+    state.forEach((t) => {
+      if (t.isDisposed) throw new Error('forwardAsync: a parameter or buffer of the model is disposed');
+    });
+    return state;
+  }
+
+  #planKey(inputs: Tensor[], stateCount: number, grad: boolean): string {
+    const training = this.modules().map((m) => (m.training ? '1' : '0')).join('');
+    const signature = inputs.map((x) => `${x.dtype}@${x.device}[${x.shape.join(',')}]`).join(';');
+    return `${Module.#generation}|${stateCount}|${grad ? 'g' : 'n'}|${training}|${signature}`;
+  }
+
+  #trace(key: string, stateCount: number, handles: NativeTensor[]): Tensor | Tensor[] {
+    const produced: Tensor[] = [];
+    let array = false;
+    const { plan, outputs } = native.jitTrace((traced) => {
+      const result: unknown = tidy(() => this.forward(...traced.slice(stateCount).map((h) => new Tensor(h))));
+      array = Array.isArray(result);
+      const tensors = Array.isArray(result) ? result : [result];
+      for (const t of tensors) {
+        if (!(t instanceof Tensor)) {
+          throw new TypeError(`forwardAsync: ${this.constructor.name}.forward must return a Tensor or an array of Tensors, but returned ${describe(t)}`);
+        }
+        produced.push(t);
+      }
+      return tensors.map((t: Tensor) => t._native);
+    }, handles);
+    // The native side holds the results now; the JS wrappers made inside forward can go.
+    for (const t of produced) if (!handles.includes(t._native)) t.dispose();
+    if (this.#plans.size >= Module.PLAN_CACHE_SIZE) this.#plans.delete(this.#plans.keys().next().value as string);
+    this.#plans.set(key, { plan, array });
+    return Module.#results(outputs, array);
+  }
+
+  static #results(outputs: NativeTensor[], array: boolean): Tensor | Tensor[] {
+    const tensors = outputs.map((h) => new Tensor(h));
+    return array ? tensors : tensors[0];
   }
 
   // -------------------------------------------------------------------------
