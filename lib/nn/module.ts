@@ -45,14 +45,15 @@ export abstract class Module {
   readonly #nonPersistent = new Set<string>();
   readonly #modules = new Map<string, Module | null>();
   // forwardAsync's recorded forwards, by call signature (see #planKey).
-  readonly #plans = new Map<string, { plan: NativePlan; array: boolean }>();
+  readonly #plans = new Map<string, { plan: NativePlan; array: boolean; state: NativeTensor[] }>();
 
   /**
-   * Bumped by every change of any module's structure or tensors' identity,
-   * dtype or device (registration, attribute assignment, to()): a plan
-   * recorded before such a change is never replayed after it.
+   * A fresh number on every change of this module's members (registration,
+   * attribute assignment) or its tensors' dtype / device (to()): part of the
+   * plan key, so a plan recorded before such a change is never replayed after it.
    */
-  static #generation = 0;
+  #version = 0;
+  static #versions = 0;
   /** Plans kept per module (oldest dropped first): one per input shape a server sees. */
   static readonly PLAN_CACHE_SIZE = 64;
 
@@ -72,7 +73,7 @@ export abstract class Module {
     this.#checkName('registerParameter', name);
     this.#parameters.set(name, Module.#asParameter(name, value));
     this.#defineAccessor(name, 'parameter');
-    Module.#generation++;
+    this.#version = ++Module.#versions;
     return value;
   }
 
@@ -86,7 +87,7 @@ export abstract class Module {
     this.#buffers.set(name, Module.#asBuffer(name, value));
     if (options.persistent === false) this.#nonPersistent.add(name);
     this.#defineAccessor(name, 'buffer');
-    Module.#generation++;
+    this.#version = ++Module.#versions;
     return value;
   }
 
@@ -95,7 +96,7 @@ export abstract class Module {
     this.#checkName('registerModule', name);
     this.#modules.set(name, Module.#asModule(name, value));
     this.#defineAccessor(name, 'module');
-    Module.#generation++;
+    this.#version = ++Module.#versions;
     return value;
   }
 
@@ -124,7 +125,7 @@ export abstract class Module {
         if (kind === 'parameter') this.#parameters.set(name, Module.#asParameter(name, value));
         else if (kind === 'buffer') this.#buffers.set(name, Module.#asBuffer(name, value));
         else this.#modules.set(name, Module.#asModule(name, value));
-        Module.#generation++;
+        this.#version = ++Module.#versions;
       },
     });
   }
@@ -267,8 +268,8 @@ export abstract class Module {
       if (!moved.sharesStorageWith(t) || moved.dtype !== t.dtype) native.setData(unwrap(t), unwrap(moved));
       moved.dispose();
     };
-    Module.#generation++;
     for (const m of this.modules()) {
+      m.#version = ++Module.#versions;
       for (const t of [...m.#parameters.values(), ...m.#buffers.values()]) {
         if (t === null) continue;
         convert(t);
@@ -442,13 +443,23 @@ export abstract class Module {
         if (x.isDisposed) throw new Error(`forwardAsync: input ${i} is a disposed Tensor`);
       });
       if (inputs.length === 0) throw new TypeError('forwardAsync: expected at least one input Tensor');
-      const state = this.#stateTensors();
       const grad = isGradEnabled();
-      const key = this.#planKey(inputs, state.length, grad);
+      const key = this.#planKey(inputs, grad);
       const plan = this.#plans.get(key);
-      const handles = [...state, ...inputs].map((t) => t._native);
-      if (plan === undefined) return Promise.resolve(this.#trace(key, state.length, handles));
-      return native.jitRun(plan.plan, handles, grad, getNumThreads()).then((outputs) => Module.#results(outputs, plan.array));
+      if (plan === undefined) {
+        const state = this.#stateTensors();
+        return Promise.resolve(this.#trace(key, state.length, [...state, ...inputs].map((t) => t._native)));
+      }
+      // The key covers every module's version, so the parameters and buffers
+      // recorded with the plan are still the module's own (same objects).
+      let pending: Promise<NativeTensor[]>;
+      try {
+        pending = native.jitRun(plan.plan, [...plan.state, ...inputs.map((t) => t._native)], grad, getNumThreads());
+      } catch (error) {
+        this.#stateTensors(); // names a disposed parameter or buffer, if that is the cause
+        throw error;
+      }
+      return pending.then((outputs) => Module.#results(outputs, plan.array));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -471,9 +482,11 @@ export abstract class Module {
     for (const shape of shapes) {
       tidy(() => {
         const x = zeros(shape, { dtype: options.dtype ?? 'float32', device: options.device });
-        const state = this.#stateTensors();
-        const key = this.#planKey([x], state.length, isGradEnabled());
-        if (!this.#plans.has(key)) this.#trace(key, state.length, [...state, x].map((t) => t._native));
+        const key = this.#planKey([x], isGradEnabled());
+        if (!this.#plans.has(key)) {
+          const state = this.#stateTensors();
+          this.#trace(key, state.length, [...state, x].map((t) => t._native));
+        }
       });
     }
   }
@@ -501,7 +514,7 @@ export abstract class Module {
     }
     const named = [...this.namedParameters(), ...this.namedBuffers()];
     const state = named.map(([, t]) => t);
-    const key = this.#planKey(example, state.length, isGradEnabled());
+    const key = this.#planKey(example, isGradEnabled());
     if (!this.#plans.has(key)) {
       const result = this.#trace(key, state.length, [...state, ...example].map((t) => t._native));
       for (const t of Array.isArray(result) ? result : [result]) t.dispose();
@@ -517,10 +530,11 @@ export abstract class Module {
     return state;
   }
 
-  #planKey(inputs: Tensor[], stateCount: number, grad: boolean): string {
-    const training = this.modules().map((m) => (m.training ? '1' : '0')).join('');
+  #planKey(inputs: Tensor[], grad: boolean): string {
+    // Every module's training flag and version: the tree's structure and modes.
+    const tree = this.modules().map((m) => `${m.training ? 't' : 'e'}${m.#version}`).join(',');
     const signature = inputs.map((x) => `${x.dtype}@${x.device}[${x.shape.join(',')}]`).join(';');
-    return `${Module.#generation}|${stateCount}|${grad ? 'g' : 'n'}|${training}|${signature}`;
+    return `${signature}|${grad ? 'grad' : 'nograd'}|${tree}`;
   }
 
   #trace(key: string, stateCount: number, handles: NativeTensor[]): Tensor | Tensor[] {
@@ -541,7 +555,7 @@ export abstract class Module {
     // The native side holds the results now; the JS wrappers made inside forward can go.
     for (const t of produced) if (!handles.includes(t._native)) t.dispose();
     if (this.#plans.size >= Module.PLAN_CACHE_SIZE) this.#plans.delete(this.#plans.keys().next().value as string);
-    this.#plans.set(key, { plan, array });
+    this.#plans.set(key, { plan, array, state: handles.slice(0, stateCount) });
     return Module.#results(outputs, array);
   }
 
