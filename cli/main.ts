@@ -17,7 +17,17 @@ commands:
                           (.pth / .pt from torch.save, .safetensors, .npy)
   train [options]         train a ResNet on Fashion-MNIST (train --help for the options)
   evaluate [options]      test accuracy of saved weights (evaluate --help)
+  predict [options] IMAGE...  top-k classes of images (predict --help)
+  serve [options]         HTTP image classification server with micro-batching (serve --help)
   help                    this text`;
+
+// Short help of the lazily imported commands (their modules print the full usage on errors).
+const PREDICT_HELP = `usage: libtorch-resnet predict --arch NAME --weights FILE [--topk 5] [--json] [--threads N]
+                               [--resize-size 256] [--crop-size 224] IMAGE...`;
+const SERVE_HELP = `usage: libtorch-resnet serve --arch NAME --weights FILE [--port 8080] [--host 127.0.0.1]
+       [--max-batch 8] [--max-delay-ms 5] [--max-queue 64] [--timeout-ms 30000]
+       [--body-limit BYTES] [--topk 5] [--device cpu|cuda] [--threads N]
+       [--resize-size 256] [--crop-size 224]`;
 
 interface Command {
   /** Returns (or resolves to) the exit code. */
@@ -32,6 +42,8 @@ export const COMMANDS: Record<string, Command> = {
   inspect: { run: inspect, usage: INSPECT_USAGE },
   train: { run: async (args) => (await import('./train.js')).trainCommand(args) },
   evaluate: { run: async (args) => (await import('./evaluate.js')).evaluateCommand(args) },
+  predict: { run: async (args, io) => (await import('./predict.js')).predictCommand(args, io), usage: PREDICT_HELP },
+  serve: { run: async (args) => (await import('./serve.js')).serveCommand(args), usage: SERVE_HELP },
 };
 
 /** A usage problem (cli/models.ts's UsageError) exits 2, anything else 1, as the message says why. */

@@ -129,6 +129,8 @@ export interface NativeAddon {
   tvResize(img: U, size: U, interpolation: U, antialias: U): T;
   tvPad(img: U, padding: U, fill: U, paddingMode: U): T;
   tvCrop(img: U, top: U, left: U, height: U, width: U): T;
+  tvCenterCrop(img: U, size: U): T;
+  tvImagenetAsync(img: U, resizeSize: U, cropSize: U, interpolation: U, antialias: U, mean: U, std: U): Promise<T>;
   tvHflip(img: U): T;
   tvConvertDtype(img: U, dtype: U): T;
   tvNormalize(img: U, mean: U, std: U, inplace: U): T;

@@ -466,26 +466,29 @@ export abstract class Module {
   }
 
   /**
-   * Records the forward for each input shape now (on the JS thread), so that
-   * no later forwardAsync call pays for tracing. Run it in the mode and grad
-   * mode the server uses: `model.eval(); noGrad(() => model.warmup([[1, 3, 224, 224], [8, 3, 224, 224]]))`.
+   * Records the forward for each call signature now (on the JS thread), so
+   * that no later forwardAsync call pays for tracing: one shape per call, or
+   * an array of shapes for a forward taking several inputs. Run it in the
+   * mode and grad mode the server uses:
+   * `model.eval(); noGrad(() => model.warmup([[1, 3, 224, 224], [8, 3, 224, 224]]))`.
    * Refuses a model in training mode, whose forward would update BatchNorm statistics.
    */
-  warmup(shapes: Shape[], options: { dtype?: DType; device?: string } = {}): void {
+  warmup(calls: (Shape | Shape[])[], options: { dtype?: DType; device?: string } = {}): void {
     checkOptions('warmup', options, ['dtype', 'device']);
-    if (!Array.isArray(shapes) || shapes.some((s) => !Array.isArray(s))) {
-      throw new TypeError(`warmup: expected Array of shapes (number[][]) but received ${describe(shapes)}`);
+    if (!Array.isArray(calls) || calls.some((c) => !Array.isArray(c))) {
+      throw new TypeError(`warmup: expected Array of shapes (number[][], or number[][][] for several inputs) but received ${describe(calls)}`);
     }
     if (this.modules().some((m) => m.training)) {
       throw new Error('warmup: the model is in training mode, where a forward changes its state (BatchNorm statistics); call model.eval() first');
     }
-    for (const shape of shapes) {
+    for (const call of calls) {
+      const shapes = (call.length > 0 && Array.isArray(call[0]) ? call : [call]) as Shape[];
       tidy(() => {
-        const x = zeros(shape, { dtype: options.dtype ?? 'float32', device: options.device });
-        const key = this.#planKey([x], isGradEnabled());
+        const xs = shapes.map((shape) => zeros(shape, { dtype: options.dtype ?? 'float32', device: options.device }));
+        const key = this.#planKey(xs, isGradEnabled());
         if (!this.#plans.has(key)) {
           const state = this.#stateTensors();
-          this.#trace(key, state.length, [...state, x].map((t) => t._native));
+          this.#trace(key, state.length, [...state, ...xs].map((t) => t._native));
         }
       });
     }

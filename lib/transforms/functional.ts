@@ -24,15 +24,6 @@ function wholeNumber(op: string, name: string, value: unknown, min: number): num
   return value;
 }
 
-/** Python's round(): halves go to the even neighbour (banker's rounding). */
-function pythonRound(x: number): number {
-  const floor = Math.floor(x);
-  const diff = x - floor;
-  if (diff > 0.5) return floor + 1;
-  if (diff < 0.5) return floor;
-  return floor % 2 === 0 ? floor : floor + 1;
-}
-
 /**
  * The output [h, w] of resize, as torchvision computes it: a number (or [n])
  * sizes the shorter side to n and the longer to int(n * long / short), capped
@@ -94,34 +85,21 @@ export function crop(img: Tensor, top: number, left: number, height: number, wid
 }
 
 /**
- * Crops the center (torchvision's offsets: int(round((h - th) / 2)), halves
- * to even); pads with zeros first when the image is smaller than the crop.
+ * Crops the center (torchvision's offsets: int(round((h - th) / 2)) with
+ * Python's round, halves to even); pads with zeros first when the image is
+ * smaller than the crop.
  * @example centerCrop(img, 224)
  */
 export function centerCrop(img: Tensor, size: number | readonly number[]): Tensor {
-  let [imageHeight, imageWidth] = imageSize('centerCrop', img);
-  const list = typeof size === 'number' ? [size, size] : size.length === 1 ? [size[0], size[0]] : [...size];
-  if (list.length !== 2) throw new RangeError(`centerCrop: size must be a number or a 1 or 2 element array, not a ${list.length} element array`);
-  const [cropHeight, cropWidth] = list.map((n) => wholeNumber('centerCrop', 'size', n, 0));
-  let image = img;
-  let padded: Tensor | null = null;
-  if (cropWidth > imageWidth || cropHeight > imageHeight) {
-    const ltrb = [
-      cropWidth > imageWidth ? Math.floor((cropWidth - imageWidth) / 2) : 0,
-      cropHeight > imageHeight ? Math.floor((cropHeight - imageHeight) / 2) : 0,
-      cropWidth > imageWidth ? Math.floor((cropWidth - imageWidth + 1) / 2) : 0,
-      cropHeight > imageHeight ? Math.floor((cropHeight - imageHeight + 1) / 2) : 0,
-    ];
-    padded = pad(img, ltrb);
-    image = padded;
-    [imageHeight, imageWidth] = imageSize('centerCrop', padded);
-    if (cropWidth === imageWidth && cropHeight === imageHeight) return padded;
-  }
-  const top = pythonRound((imageHeight - cropHeight) / 2.0);
-  const left = pythonRound((imageWidth - cropWidth) / 2.0);
-  const out = crop(image, top, left, cropHeight, cropWidth);
-  padded?.dispose();
-  return out;
+  imageSize('centerCrop', img);
+  return new Tensor(native.tvCenterCrop(unwrap(img), cropSize('centerCrop', size)));
+}
+
+/** [h, w] from a number, [n] or [h, w] (torchvision's center_crop sizes). */
+export function cropSize(op: string, size: number | readonly number[]): [number, number] {
+  const list = typeof size === 'number' ? [size, size] : Array.isArray(size) && size.length === 1 ? [size[0], size[0]] : [...size];
+  if (list.length !== 2) throw new RangeError(`${op}: size must be a number or a 1 or 2 element array, not a ${list.length} element array`);
+  return [wholeNumber(op, 'size', list[0], 0), wholeNumber(op, 'size', list[1], 0)];
 }
 
 export interface PadOptions {

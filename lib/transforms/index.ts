@@ -4,8 +4,8 @@
 //   const preprocess = transforms.imagenet();            // Resize(256) + CenterCrop(224) + ToTensor + Normalize
 //   const x = preprocess(await transforms.decodeImage(jpegBytes)); // float32 [3, 224, 224]
 
-import { type DType } from '../native.js';
-import { checkOptions, describe, Tensor } from '../tensor.js';
+import { type DType, native } from '../native.js';
+import { checkOptions, describe, Tensor, unwrap } from '../tensor.js';
 import * as F from './functional.js';
 
 export * from './functional.js';
@@ -138,12 +138,35 @@ export interface ImagenetOptions {
  * @example const x = transforms.imagenet()(img) // uint8 [3, H, W] -> float32 [3, 224, 224]
  */
 export function imagenet(options: ImagenetOptions = {}): Transform {
-  checkOptions('imagenet', options, ['resizeSize', 'cropSize', 'mean', 'std', 'interpolation', 'antialias']);
-  const { resizeSize = 256, cropSize = 224, mean = IMAGENET_MEAN, std = IMAGENET_STD, interpolation = 'bilinear', antialias = true } = options;
+  const { resizeSize, cropSize, mean, std, interpolation, antialias } = imagenetOptions('imagenet', options);
   return new Compose([
     new Resize(resizeSize, { interpolation, antialias }),
     new CenterCrop(cropSize),
     new ConvertImageDtype('float32'),
     new Normalize(mean, std, { inplace: true }),
   ]).fn;
+}
+
+function imagenetOptions(op: string, options: ImagenetOptions): Required<ImagenetOptions> {
+  checkOptions(op, options, ['resizeSize', 'cropSize', 'mean', 'std', 'interpolation', 'antialias']);
+  const { resizeSize = 256, cropSize = 224, mean = IMAGENET_MEAN, std = IMAGENET_STD, interpolation = 'bilinear', antialias = true } = options;
+  return { resizeSize, cropSize, mean, std, interpolation, antialias };
+}
+
+/**
+ * imagenet(options)(img) on a libuv worker thread (what a server wants: a
+ * large photo's resize never blocks the event loop). Same ops, same bits.
+ * @example const x = await transforms.imagenetAsync(await transforms.decodeImage(bytes))
+ */
+export function imagenetAsync(img: Tensor, options: ImagenetOptions = {}): Promise<Tensor> {
+  try {
+    const o = imagenetOptions('imagenetAsync', options);
+    if (!(img instanceof Tensor)) throw new TypeError(`imagenetAsync: expected Tensor for img but received ${describe(img)}`);
+    const shape = img.shape;
+    const size = F.resizedSize(shape[shape.length - 2], shape[shape.length - 1], o.resizeSize);
+    const crop = F.cropSize('imagenetAsync', o.cropSize);
+    return native.tvImagenetAsync(unwrap(img), size, crop, o.interpolation, o.antialias, o.mean, o.std).then((h) => new Tensor(h));
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }

@@ -1,0 +1,318 @@
+// libtorch-resnet/serve: an image classification server on fastify.
+//
+//   import { createServer } from 'libtorch-resnet/serve';
+//   const app = createServer({ model: resnet50().eval(), classes: IMAGENET_CLASSES });
+//   await app.listen({ port: 8080 });
+//
+// A request's image is decoded (sharp) and preprocessed (torchvision's
+// ImageNet transforms) on libuv's pool; requests that arrive within
+// maxDelayMs of each other are stacked into one forward of up to maxBatch
+// images. The stack, the copy to the device, the forward and the softmax run
+// in one forwardAsync call (a plan per batch size, all traced at start-up),
+// so the event loop only routes requests and reads results.
+
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
+
+import { noGrad } from '../autograd.js';
+import { native } from '../native.js';
+import { Module } from '../nn/module.js';
+import { Tensor, unwrap } from '../tensor.js';
+import { decodeImage, ImageDecodeError } from '../transforms/image.js';
+import { imagenetAsync, type ImagenetOptions } from '../transforms/index.js';
+import { Metrics } from './metrics.js';
+
+export { Metrics } from './metrics.js';
+
+export interface ServerOptions {
+  /** The classifier: images [N, 3, H, W] -> logits [N, classes]. It is put in eval mode. */
+  model: Module;
+  /** Class names by index (e.g. IMAGENET_CLASSES); default "class N". */
+  classes?: readonly string[];
+  /** Classes per answer (default 5; a request may ask ?topk=N up to the number of classes). */
+  topk?: number;
+  /** The most images stacked into one forward (default 8; 1 turns micro-batching off). */
+  maxBatch?: number;
+  /** How long the first request of a batch waits for others (default 5 ms). */
+  maxDelayMs?: number;
+  /** Requests admitted at once (decoding, queued or running); beyond it: 503 + Retry-After (default 64). */
+  maxQueue?: number;
+  /** A request not answered within this many ms gets 504 (default 30 s). */
+  timeoutMs?: number;
+  /** Largest request body in bytes; beyond it: 413 (default 10 MiB). */
+  bodyLimit?: number;
+  /** 'cpu' (default) or 'cuda[:N]': the model is moved there; the batch is copied there inside the forward. */
+  device?: string;
+  /** Preprocessing (torchvision's ImageNet evaluation transforms by default: resize 256, crop 224). */
+  preprocess?: ImagenetOptions;
+  /** fastify's logger option (pino): true, false or pino options. Default true (JSON lines on stdout). */
+  logger?: FastifyServerOptions['logger'];
+  /** Trace every batch size 1..maxBatch on `ready` (default true: /readyz turns ready after it). */
+  warmup?: boolean;
+}
+
+/** The JSON answer of POST /v1/predict. */
+export interface Prediction {
+  predictions: { index: number; label: string; probability: number }[];
+  /** Which forward answered: its size and this image's row in it. */
+  batch: { size: number; index: number };
+}
+
+class QueueFullError extends Error {
+  override name = 'QueueFullError';
+}
+class TimeoutError extends Error {
+  override name = 'TimeoutError';
+}
+
+/**
+ * Stacks the model's inputs into one batch, moves it to the device and
+ * returns softmax probabilities: all inside forward, so that forwardAsync
+ * runs all of it off the JS thread.
+ */
+class BatchedClassifier extends Module {
+  declare model: Module;
+  constructor(
+    model: Module,
+    readonly device: string,
+  ) {
+    super();
+    this.registerModule('model', model);
+  }
+  forward(...images: Tensor[]): Tensor {
+    const batch = new Tensor(native.tvStack(images.map(unwrap)));
+    const x = this.device === 'cpu' ? batch : batch.to(this.device);
+    const logits = this.model.forward(x) as Tensor;
+    return logits.softmax(1);
+  }
+}
+
+interface Job {
+  input: Tensor;
+  enqueued: number;
+  resolve: (r: { probs: Float32Array; size: number; index: number }) => void;
+  reject: (e: Error) => void;
+  done: boolean;
+}
+
+/** Dynamic micro-batching: one forward at a time, of up to maxBatch queued inputs. */
+class MicroBatcher {
+  readonly #queue: Job[] = [];
+  #running = false;
+  #timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly model: BatchedClassifier,
+    private readonly maxBatch: number,
+    private readonly maxDelayMs: number,
+    private readonly metrics: Metrics,
+  ) {}
+
+  get queued(): number {
+    return this.#queue.length;
+  }
+
+  submit(input: Tensor, timeoutMs: number): Promise<{ probs: Float32Array; size: number; index: number }> {
+    return new Promise((resolve, reject) => {
+      const job: Job = { input, enqueued: performance.now(), resolve, reject, done: false };
+      const timer = setTimeout(() => {
+        const i = this.#queue.indexOf(job);
+        if (i >= 0) this.#queue.splice(i, 1);
+        finish(() => reject(new TimeoutError(`no answer within ${timeoutMs} ms`)));
+      }, timeoutMs);
+      const finish = (settle: () => void): void => {
+        if (job.done) return;
+        job.done = true;
+        clearTimeout(timer);
+        settle();
+      };
+      job.resolve = (r) => finish(() => resolve(r));
+      job.reject = (e) => finish(() => reject(e));
+      this.#queue.push(job);
+      this.#schedule();
+    });
+  }
+
+  #schedule(): void {
+    if (this.#running || this.#queue.length === 0) return;
+    const wait = this.#queue[0].enqueued + this.maxDelayMs - performance.now();
+    if (this.#queue.length >= this.maxBatch || wait <= 0) {
+      if (this.#timer !== null) clearTimeout(this.#timer);
+      this.#timer = null;
+      void this.#flush();
+    } else if (this.#timer === null) {
+      this.#timer = setTimeout(() => {
+        this.#timer = null;
+        this.#schedule();
+      }, wait);
+    }
+  }
+
+  async #flush(): Promise<void> {
+    const jobs = this.#queue.splice(0, this.maxBatch);
+    this.#running = true;
+    const started = performance.now();
+    try {
+      const probs: Tensor = await noGrad(() => this.model.forwardAsync(...jobs.map((j) => j.input)));
+      const data = probs.toArray() as Float32Array;
+      const classes = probs.shape[1];
+      probs.dispose();
+      this.metrics.observeBatch(jobs.length, (performance.now() - started) / 1000);
+      jobs.forEach((job, i) => job.resolve({ probs: data.subarray(i * classes, (i + 1) * classes), size: jobs.length, index: i }));
+    } catch (error) {
+      this.metrics.countError('inference');
+      for (const job of jobs) job.reject(error as Error);
+    } finally {
+      for (const job of jobs) job.input.dispose();
+      this.#running = false;
+      this.#schedule();
+    }
+  }
+}
+
+/** The k most probable classes, highest first (ties: lower index first). */
+export function topk(probs: Float32Array, k: number): { index: number; probability: number }[] {
+  const order = Array.from(probs.keys());
+  order.sort((a, b) => probs[b] - probs[a] || a - b);
+  return order.slice(0, k).map((index) => ({ index, probability: probs[index] }));
+}
+
+function positiveInt(name: string, value: number, min = 1): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
+    throw new RangeError(`createServer: ${name} must be a whole number >= ${min} but received ${String(value)}`);
+  }
+  return value;
+}
+
+/**
+ * An image classification server: POST /v1/predict (an image body, or JSON
+ * { image: base64 }) -> top-k JSON; GET /healthz, /readyz, /metrics. Returns
+ * the fastify instance (not listening yet): `await app.listen({ port })`.
+ * Warm-up (tracing each batch size) runs on `app.ready()`; /readyz answers
+ * 200 after it. `app.close()` stops accepting and finishes in-flight requests.
+ */
+export function createServer(options: ServerOptions): FastifyInstance {
+  if (!(options?.model instanceof Module)) throw new TypeError('createServer: expected an nn.Module for model');
+  const maxBatch = positiveInt('maxBatch', options.maxBatch ?? 8);
+  const maxDelayMs = positiveInt('maxDelayMs', options.maxDelayMs ?? 5, 0);
+  const maxQueue = positiveInt('maxQueue', options.maxQueue ?? 64);
+  const timeoutMs = positiveInt('timeoutMs', options.timeoutMs ?? 30_000);
+  const defaultTopk = positiveInt('topk', options.topk ?? 5);
+  const device = options.device ?? 'cpu';
+  const preprocess = options.preprocess ?? {};
+  const cropSize = preprocess.cropSize ?? 224;
+
+  const model = options.model.eval();
+  if (device !== 'cpu') model.to(device);
+  const batched = new BatchedClassifier(model, device).eval();
+  const metrics = new Metrics();
+  const batcher = new MicroBatcher(batched, maxBatch, maxDelayMs, metrics);
+  const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+  loopDelay.enable();
+  metrics.eventLoopDelay = loopDelay;
+
+  let ready = false;
+  let closing = false;
+  let admitted = 0;
+  metrics.queueDepth = () => admitted;
+
+  const app = Fastify({ logger: options.logger ?? true, bodyLimit: options.bodyLimit ?? 10 * 1024 * 1024 });
+  const raw = (_req: unknown, body: Buffer, done: (err: Error | null, body?: Buffer) => void): void => done(null, body);
+  app.addContentTypeParser(/^image\//, { parseAs: 'buffer' }, raw);
+  app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, raw);
+  // Only images and JSON are accepted: anything else is 415 (fastify's answer for an unknown type).
+  app.removeContentTypeParser('text/plain');
+
+  app.addHook('onReady', async () => {
+    if (options.warmup !== false) {
+      const started = performance.now();
+      const calls = Array.from({ length: maxBatch }, (_, n) => Array.from({ length: n + 1 }, () => [3, cropSize, cropSize]));
+      noGrad(() => batched.warmup(calls));
+      app.log.info({ batchSizes: maxBatch, seconds: (performance.now() - started) / 1000 }, 'warm-up done: every batch size traced');
+    }
+    ready = true;
+  });
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  // While closing, each answer also closes its keep-alive connection, so that
+  // close() ends as soon as the in-flight requests are answered.
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (closing) reply.header('Connection', 'close');
+    return payload;
+  });
+  app.addHook('onClose', async () => {
+    loopDelay.disable();
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    if (request.routeOptions.url === '/v1/predict') {
+      metrics.observeRequest(reply.statusCode, reply.elapsedTime / 1000);
+    }
+  });
+
+  const fail = (reply: FastifyReply, code: number, reason: string, message: string): FastifyReply => {
+    metrics.countError(reason);
+    return reply.code(code).send({ error: reason, message });
+  };
+
+  app.post('/v1/predict', async (request, reply) => {
+    if (closing) return fail(reply, 503, 'shutting_down', 'the server is shutting down');
+    if (admitted >= maxQueue) {
+      reply.header('Retry-After', '1');
+      return fail(reply, 503, 'queue_full', `the queue is full (${maxQueue} requests)`);
+    }
+    const query = request.query as { topk?: string };
+    const k = query.topk === undefined ? defaultTopk : Number(query.topk);
+    let bytes: Buffer;
+    if (Buffer.isBuffer(request.body)) {
+      bytes = request.body;
+    } else if (request.body !== null && typeof request.body === 'object' && typeof (request.body as { image?: unknown }).image === 'string') {
+      bytes = Buffer.from((request.body as { image: string }).image, 'base64');
+    } else {
+      return fail(reply, 400, 'bad_request', 'send an image body (image/jpeg, image/png, image/webp, ...) or JSON {"image": "<base64>"}');
+    }
+    admitted++;
+    try {
+      let input: Tensor;
+      try {
+        const image = await decodeImage(bytes);
+        try {
+          input = await imagenetAsync(image, preprocess);
+        } finally {
+          image.dispose();
+        }
+      } catch (error) {
+        if (error instanceof ImageDecodeError) return fail(reply, 400, 'bad_image', error.message);
+        throw error;
+      }
+      const answer = await batcher.submit(input, timeoutMs);
+      const classes = answer.probs.length;
+      if (!Number.isInteger(k) || k < 1 || k > classes) {
+        return fail(reply, 400, 'bad_request', `topk must be a whole number from 1 to ${classes}`);
+      }
+      const body: Prediction = {
+        predictions: topk(answer.probs, k).map((p) => ({ ...p, label: options.classes?.[p.index] ?? `class ${p.index}` })),
+        batch: { size: answer.size, index: answer.index },
+      };
+      return body;
+    } catch (error) {
+      if (error instanceof TimeoutError) return fail(reply, 504, 'timeout', error.message);
+      request.log.error({ err: error }, 'prediction failed');
+      return fail(reply, 500, 'internal', (error as Error).message);
+    } finally {
+      admitted--;
+    }
+  });
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_request, reply) => {
+    if (!ready || closing) return reply.code(503).send({ status: closing ? 'shutting down' : 'warming up' });
+    return { status: 'ready' };
+  });
+  app.get('/metrics', async (_request, reply) => {
+    reply.header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8');
+    return metrics.render(batcher.queued);
+  });
+  return app;
+}
