@@ -23,7 +23,9 @@ export const SERVE_USAGE = `usage: libtorch-resnet serve --arch NAME --weights F
   --body-limit BYTES  default 10485760 (413 beyond)
   --topk K            default 5
   --device D          cpu (default) or cuda[:N]
-  --threads N         intra-op threads of the forward (default: all cores)
+  --threads N         intra-op threads of the forward (default: cores - 1, at least 1: the
+                      event loop and image decoding keep a core; OpenMP threads that
+                      compete for cores spin and slow the forward down many times)
   --resize-size N / --crop-size N   preprocessing sizes, default 256 / 224`;
 
 export async function serveCommand(argv: string[]): Promise<number> {
@@ -53,7 +55,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     throw new UsageError(`${(error as Error).message}\n${SERVE_USAGE}`);
   }
   if (!values.arch || !values.weights) throw new UsageError(`--arch and --weights are required\n${SERVE_USAGE}`);
-  torch.setNumThreads(positiveInteger('--threads', values.threads, availableParallelism()));
+  torch.setNumThreads(positiveInteger('--threads', values.threads, Math.max(1, availableParallelism() - 1)));
   const options = {
     maxBatch: positiveInteger('--max-batch', values['max-batch'], 8),
     maxDelayMs: positiveInteger('--max-delay-ms', values['max-delay-ms'], 5, 0),

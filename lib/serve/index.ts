@@ -231,6 +231,7 @@ export function createServer(options: ServerOptions): FastifyInstance {
       noGrad(() => batched.warmup(calls));
       app.log.info({ batchSizes: maxBatch, seconds: (performance.now() - started) / 1000 }, 'warm-up done: every batch size traced');
     }
+    loopDelay.reset(); // the lag metric covers serving, not the (blocking) warm-up
     ready = true;
   });
   app.addHook('preClose', async () => {

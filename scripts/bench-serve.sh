@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Serving benchmark, loopback only and bounded in time: `libtorch-resnet serve`
+# (resnet50, random weights: speed does not depend on them) with micro-batching
+# on and off at concurrency 1, 8 and 32, then the same model exported to ONNX
+# in a minimal onnxruntime-node + fastify server. Prints requests/s, p50/p99
+# latency, errors and the server's event-loop lag p99.
+#
+#   bash scripts/bench-serve.sh            # BENCH_SECONDS=10 per level, ARCH=resnet50
+#
+# onnxruntime-node is installed on first use into .cache/bench-ort (npm, its
+# CPU binaries ship in the package; the CUDA download is skipped). Without it,
+# or if torch.onnx.export fails, the comparison is skipped and said so.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh >/dev/null
+
+SECONDS_PER_LEVEL="${BENCH_SECONDS:-10}"
+ARCH="${ARCH:-resnet50}"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+/usr/bin/python3 - "$ARCH" "$work" <<'PY'
+import sys, torch, torchvision
+arch, out = sys.argv[1], sys.argv[2]
+torch.manual_seed(0)
+model = getattr(torchvision.models, arch)().eval()
+torch.save(model.state_dict(), f"{out}/weights.pth")
+try:
+    torch.onnx.export(model, torch.zeros(1, 3, 224, 224), f"{out}/model.onnx", input_names=["input"], output_names=["logits"], opset_version=13)
+except Exception as e:  # the comparison is optional
+    print(f"bench-serve: torch.onnx.export failed ({e}); skipping the onnxruntime comparison", file=sys.stderr)
+PY
+
+ort_dir=.cache/bench-ort
+ort_args=()
+if [ -f "$work/model.onnx" ]; then
+  if [ ! -d "$ort_dir/node_modules/onnxruntime-node" ]; then
+    mkdir -p "$ort_dir"
+    ONNXRUNTIME_NODE_INSTALL_CUDA=skip npm install --no-save --no-audit --no-fund --prefix "$ort_dir" \
+      --onnxruntime-node-install-cuda=skip onnxruntime-node@1.20.1 >/dev/null 2>&1 ||
+      echo "bench-serve: onnxruntime-node could not be installed; skipping the onnxruntime comparison" >&2
+  fi
+  if [ -d "$ort_dir/node_modules/onnxruntime-node" ]; then
+    ort_args=(--onnx "$work/model.onnx" --ort-server "$PWD/dist/scripts/bench-ort-server.js" --ort-dir "$PWD/$ort_dir")
+  fi
+fi
+
+echo "bench-serve: $ARCH, ${SECONDS_PER_LEVEL} s per level, $(nproc) cores, $(node --version)"
+node dist/scripts/bench-serve.js --weights "$work/weights.pth" --arch "$ARCH" --seconds "$SECONDS_PER_LEVEL" "${ort_args[@]}"
