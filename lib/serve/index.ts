@@ -19,7 +19,7 @@ import { noGrad } from '../autograd.js';
 import { native } from '../native.js';
 import { Module } from '../nn/module.js';
 import { Tensor, unwrap } from '../tensor.js';
-import { decodeImage, ImageDecodeError } from '../transforms/image.js';
+import { decodeImage, ImageDecodeError, loadDecoder } from '../transforms/image.js';
 import { imagenetAsync, type ImagenetOptions } from '../transforms/index.js';
 import { Metrics } from './metrics.js';
 
@@ -225,6 +225,7 @@ export function createServer(options: ServerOptions): FastifyInstance {
   app.removeContentTypeParser('text/plain');
 
   app.addHook('onReady', async () => {
+    await loadDecoder();
     if (options.warmup !== false) {
       const started = performance.now();
       const calls = Array.from({ length: maxBatch }, (_, n) => Array.from({ length: n + 1 }, () => [3, cropSize, cropSize]));

@@ -17,6 +17,12 @@ export class ImageDecodeError extends Error {
 type Sharp = typeof import('sharp').default;
 let sharpModule: Promise<Sharp> | null = null;
 
+/** Loads the decoder now (a server calls it at start-up, so no request pays for loading libvips). */
+export function loadDecoder(): Promise<void> {
+  sharpModule ??= import('sharp').then((m) => (m.default ?? m) as unknown as Sharp);
+  return sharpModule.then(() => undefined);
+}
+
 /**
  * Decodes an encoded image to a uint8 tensor of shape [C, H, W] (RGB by
  * default), off the JS thread (sharp runs on libuv's pool). EXIF orientation
@@ -27,8 +33,8 @@ export async function decodeImage(data: Uint8Array, options: DecodeOptions = {})
   if (!(data instanceof Uint8Array)) throw new TypeError(`decodeImage: expected Buffer or Uint8Array for data but received ${typeof data}`);
   const channels = options.channels ?? 3;
   if (channels !== 1 && channels !== 3) throw new RangeError(`decodeImage: channels must be 1 or 3 but received ${String(channels)}`);
-  sharpModule ??= import('sharp').then((m) => (m.default ?? m) as unknown as Sharp);
-  const sharp = await sharpModule;
+  await loadDecoder();
+  const sharp = (await sharpModule)!;
   let raw: { data: Buffer; info: { width: number; height: number; channels: number } };
   try {
     let pipeline = sharp(data, { limitInputPixels: options.maxPixels ?? 100_000_000, failOn: 'error' }).removeAlpha();

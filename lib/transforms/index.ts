@@ -10,7 +10,7 @@ import * as F from './functional.js';
 
 export * from './functional.js';
 export { F as functional };
-export { decodeImage, type DecodeOptions } from './image.js';
+export { decodeImage, type DecodeOptions, ImageDecodeError, loadDecoder } from './image.js';
 
 /** A transform: a function from image tensor to image tensor. */
 export type Transform = (img: Tensor) => Tensor;
