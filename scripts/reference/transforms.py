@@ -75,4 +75,23 @@ for name, img in images:
     case(f"{name}_touint8", name, "floatToUint8", {}, F.convert_image_dtype(f, torch.uint8))
     case(f"{name}_normalize", name, "normalize", {"mean": MEAN, "std": STD}, F.normalize(f, MEAN, STD))
 
+# torch.nn.functional.interpolate itself (what lib/functional.ts's interpolate calls).
+torch.manual_seed(0)
+x = torch.randn(2, 3, 11, 7)
+save(out, "interp_input", x)
+for mode, kwargs in (
+    ("nearest", {"size": [5, 9]}),
+    ("nearest", {"scale_factor": [1.7, 0.6]}),
+    ("nearest-exact", {"size": [13, 4]}),
+    ("bilinear", {"size": [5, 9], "align_corners": False}),
+    ("bilinear", {"size": [23, 3], "align_corners": True}),
+    ("bilinear", {"scale_factor": [2.5, 0.5], "align_corners": False}),
+    ("bilinear", {"size": [4, 3], "antialias": True}),
+    ("bicubic", {"size": [20, 15], "align_corners": True}),
+    ("bicubic", {"size": [4, 5], "antialias": True}),
+):
+    key = "_".join(f"{k}{v}" for k, v in kwargs.items()).replace(" ", "").replace(",", "x").replace("[", "").replace("]", "")
+    cases.append({"id": f"interp_{mode}_{key}", "image": "interp_input", "op": "interpolate", "args": {"mode": mode, **kwargs},
+                  "output": save(out, f"interp_{mode}_{key}", torch.nn.functional.interpolate(x, mode=mode, **kwargs))})
+
 write_manifest(out, {"threads": THREADS, "cases": cases})
