@@ -118,7 +118,10 @@ class MicroBatcher {
       const job: Job = { input, enqueued: performance.now(), resolve, reject, done: false };
       const timer = setTimeout(() => {
         const i = this.#queue.indexOf(job);
-        if (i >= 0) this.#queue.splice(i, 1);
+        if (i >= 0) {
+          this.#queue.splice(i, 1);
+          input.dispose(); // never reaches a batch (a running batch disposes its own inputs)
+        }
         finish(() => reject(new TimeoutError(`no answer within ${timeoutMs} ms`)));
       }, timeoutMs);
       const finish = (settle: () => void): void => {
