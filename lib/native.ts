@@ -6,10 +6,7 @@
 // checks produce the messages users see ("conv2d: expected Tensor for weight
 // but received number").
 
-import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { type Binary, loadBinary, type Resolution, resolveBinary } from './libtorch.js';
 
 export type DType = 'float32' | 'float64' | 'float16' | 'bfloat16' | 'int64' | 'int32' | 'uint8' | 'bool';
 
@@ -116,47 +113,37 @@ export interface NativeAddon {
   isGradEnabled(): boolean;
   cudaIsAvailable(): boolean;
   cudaDeviceCount(): number;
-  versions(): { libtorch: string; addon: string; cuda: string | null; cudnn: string | null; parallel: string };
+  versions(): {
+    libtorch: string; addon: string; cuda: string | null; cudnn: string | null; parallel: string;
+    builtWithCuda: boolean; cudaAvailable: boolean; mkl: boolean; mkldnn: boolean; openmp: boolean; cxx11abi: boolean;
+  };
   // serialize.cc (lib/io checks every number first; the addon checks again)
   readStorage(fd: U, position: U, byteLength: U, dtype: U, crc32?: U): T;
   asStrided(storage: U, shape: U, strides: U, storageOffset: U): T;
 }
 
-const ADDON_FILE = 'libtorch_resnet.node';
+/**
+ * The binary that was loaded and the libtorch it runs on (see lib/libtorch.ts
+ * for the order things are looked up in; `libtorch-resnet doctor` prints it).
+ */
+export const resolution: Resolution = resolveBinary();
 
-function packageRoot(): string {
-  // lib/native.ts (tests, tsx) and dist/lib/native.js (compiled) sit at
-  // different depths: walk up to our own package.json.
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const candidate = join(dir, 'package.json');
-    if (existsSync(candidate)) {
-      try {
-        if (JSON.parse(readFileSync(candidate, 'utf8')).name === 'libtorch-resnet') return dir;
-      } catch {
-        // not ours, keep walking
-      }
-    }
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error('libtorch-resnet: cannot find the package root (no package.json named libtorch-resnet above ' + fileURLToPath(import.meta.url) + ')');
-    dir = parent;
-  }
-}
-
-/** Where the addon was loaded from, and whether it is a prebuilt binary. */
 export const addonLocation: { path: string; prebuilt: boolean } = (() => {
-  const root = packageRoot();
-  // A prebuilt binary shipped in the npm tarball wins over a local build only
-  // when no local build exists: a developer's fresh build must never be
-  // shadowed by a stale prebuilt one.
-  const built = join(root, 'build', 'Release', ADDON_FILE);
-  const prebuilt = join(root, 'prebuilds', `${process.platform}-${process.arch}`, ADDON_FILE);
-  if (existsSync(built)) return { path: built, prebuilt: false };
-  if (existsSync(prebuilt)) return { path: prebuilt, prebuilt: true };
-  throw new Error(
-    `libtorch-resnet: the native addon is not built (looked for ${built} and ${prebuilt}). ` +
-      'Run `npm run setup` (installs libtorch and builds it) or `npm run build:native`.',
-  );
+  const { binary } = resolution;
+  if (binary === null) {
+    throw new Error(
+      `libtorch-resnet: ${resolution.problem}.\n  looked at: ${resolution.searched.join('; ')}\n  fix: ${resolution.fix}\n` +
+        '  (`npx libtorch-resnet doctor` explains more)',
+    );
+  }
+  return { path: binary.path, prebuilt: binary.kind === 'prebuilt' };
 })();
 
-export const native: NativeAddon = createRequire(import.meta.url)(addonLocation.path) as NativeAddon;
+export const native: NativeAddon = (() => {
+  try {
+    return loadBinary(resolution.binary as Binary) as NativeAddon;
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    throw new Error(`libtorch-resnet: cannot load ${addonLocation.path} against libtorch ${resolution.libtorch?.fullVersion} (${resolution.libtorch?.libDir}): ${why}\n  (\`npx libtorch-resnet doctor\` names the missing library and the fix)`);
+  }
+})();
