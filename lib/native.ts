@@ -145,7 +145,7 @@ export interface NativeAddon {
   nonzero(input: U): T;
   // index.cc
   index(input: U, indices: U): T;
-  indexSet(input: U, indices: U, value: U): T;
+  setItem(input: U, indices: U, value: U): T;
   indexPut_(input: U, indices: U, values: U, accumulate?: U): T;
   narrow(input: U, dim: U, start: U, length: U): T;
   select(input: U, dim: U, index: U): T;

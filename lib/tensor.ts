@@ -571,7 +571,7 @@ export class Tensor {
    */
   setItem(indices: readonly IndexSpec[], value: Tensor | number | boolean): this {
     if (!Array.isArray(indices)) throw new TypeError(`setItem: expected Array of indices for indices but received ${describe(indices)}`);
-    native.indexSet(this._native, indices.map(indexEntry), unwrap(value));
+    native.setItem(this._native, indices.map(indexEntry), unwrap(value));
     return this;
   }
   /** `length` elements from `start` along `dim`, as a view. */

@@ -127,8 +127,7 @@ Napi::Value MaskedFill(const Napi::CallbackInfo& info) {
       return Tensor::Wrap(info.Env(), at::masked_fill(t, mask, value));
     }
     const at::Tensor& value = tensorArg(v, "value");
-    checkRange(value.dim() == 0, "value must be a number or a 0-d tensor but it has " + std::to_string(value.dim()) +
-                                     " dimensions");
+    checkRange(value.dim() == 0, "value must be a number or a 0-d tensor but it is " + std::to_string(value.dim()) + "-d");
     if (inPlace) return t.masked_fill_(mask, value), info[0];
     return Tensor::Wrap(info.Env(), at::masked_fill(t, mask, value));
   });

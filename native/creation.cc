@@ -91,8 +91,7 @@ Napi::Value FillTensor(const Napi::CallbackInfo& info) {
     const Napi::Value v = arg(info, 1);
     if (isTensor(v)) {
       const at::Tensor& value = tensorArg(v, "value");
-      checkRange(value.dim() == 0, "value must be a number or a 0-d tensor but it has " +
-                                       std::to_string(value.dim()) + " dimensions");
+      checkRange(value.dim() == 0, "value must be a number or a 0-d tensor but it is " + std::to_string(value.dim()) + "-d");
       t.fill_(value);
     } else {
       t.fill_(fillValue(v));

@@ -76,10 +76,10 @@ Napi::Value Index(const Napi::CallbackInfo& info) {
   });
 }
 
-// indexSet(t, indices, value) -- x[...] = value in Python (in place; value is
+// setItem(t, indices, value) -- x[...] = value in Python (in place; value is
 // a number or a tensor broadcast to the indexed shape).
-Napi::Value IndexSet(const Napi::CallbackInfo& info) {
-  return guard(info.Env(), "indexSet", [&]() -> Napi::Value {
+Napi::Value SetItem(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), "setItem", [&]() -> Napi::Value {
     at::Tensor t = tensorArg(arg(info, 0), "input");
     const std::vector<TensorIndex> indices = indexListArg(arg(info, 1));
     const Napi::Value v = arg(info, 2);
@@ -239,7 +239,7 @@ Napi::Value MaskedSelect(const Napi::CallbackInfo& info) {
 
 void InitIndex(Napi::Env, Napi::Object exports) {
   exportFunction(exports, "index", Index);
-  exportFunction(exports, "indexSet", IndexSet);
+  exportFunction(exports, "setItem", SetItem);
   exportFunction(exports, "indexPut_", IndexPut);
   exportFunction(exports, "narrow", Narrow);
   exportFunction(exports, "select", Select);

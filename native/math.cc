@@ -38,11 +38,12 @@ const std::map<std::string, UnaryEntry>& unaryTable() {
 // unary(op, t, inPlace?)
 Napi::Value Unary(const Napi::CallbackInfo& info) {
   const std::string op = arg(info, 0).IsString() ? info[0].As<Napi::String>().Utf8Value() : "unary";
-  return guard(info.Env(), op.c_str(), [&]() -> Napi::Value {
+  const bool inPlace = arg(info, 2).IsBoolean() && info[2].As<Napi::Boolean>().Value();
+  return guard(info.Env(), (inPlace ? op + "_" : op).c_str(), [&]() -> Napi::Value {
     const auto entry = unaryTable().find(op);
     if (entry == unaryTable().end()) throw ArgRangeError("unknown pointwise function");
     at::Tensor t = tensorArg(arg(info, 1), "input");
-    if (flagArg(arg(info, 2), "inPlace")) {
+    if (inPlace) {
       entry->second.inPlace(t);
       return info[1];
     }

@@ -32,7 +32,7 @@ Napi::Value Dropout(const Napi::CallbackInfo& info) {
   return guard(info.Env(), "dropout", [&]() -> Napi::Value {
     at::Tensor t = tensorArg(arg(info, 0), "input");
     const double p = doubleArg(arg(info, 1), "p");
-    checkRange(p >= 0 && p <= 1, "p must be in [0, 1] but received " + std::to_string(p));
+    checkRange(p >= 0 && p <= 1, "p must be in [0, 1] but received " + c10::str(p));
     const bool training = flagArg(arg(info, 2), "training", true);
     if (flagArg(arg(info, 3), "inPlace")) {
       at::dropout_(t, p, training);
@@ -78,7 +78,7 @@ Napi::Value Hardtanh(const Napi::CallbackInfo& info) {
     at::Tensor t = tensorArg(arg(info, 0), "input");
     const double lo = isNullish(arg(info, 1)) ? -1.0 : doubleArg(info[1], "minVal");
     const double hi = isNullish(arg(info, 2)) ? 1.0 : doubleArg(info[2], "maxVal");
-    checkRange(lo <= hi, "minVal must be <= maxVal but received " + std::to_string(lo) + " and " + std::to_string(hi));
+    checkRange(lo <= hi, "minVal must be <= maxVal but received " + c10::str(lo) + " and " + c10::str(hi));
     if (flagArg(arg(info, 3), "inPlace")) return at::hardtanh_(t, lo, hi), info[0];
     return Tensor::Wrap(info.Env(), at::hardtanh(t, lo, hi));
   });
