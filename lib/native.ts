@@ -136,7 +136,7 @@ export interface NativeAddon {
   argsort(input: U, dim?: U, descending?: U, stable?: U): T;
   unique(input: U, sorted?: U, returnInverse?: U, returnCounts?: U, dim?: U): T[];
   // compare.cc
-  compareOp(op: U, input: U, other: U, inPlace?: U): T;
+  compareOp(op: U, input: U, other: U): T;
   predicate(op: U, input: U): T;
   where(condition: U, input: U, other: U): T;
   any(input: U, dim?: U, keepdim?: U): T;

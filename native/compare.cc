@@ -1,7 +1,6 @@
 // Comparisons and logic: eq ne lt le gt ge, where, isnan/isfinite/isinf,
 // any/all, logical and/or/xor/not, maskedFill, nonzero. Each op is one ATen
 // call, so results and promotion rules are PyTorch's.
-#include <functional>
 #include <map>
 
 #include "addon.h"
@@ -19,47 +18,35 @@ void requireBoolMask(const at::Tensor& mask, const char* name) {
   }
 }
 
-using BinaryFn = std::function<at::Tensor(const at::Tensor&, const at::Tensor&)>;
-using InPlaceBinaryFn = std::function<void(at::Tensor&, const at::Tensor&)>;
+using BinaryFn = at::Tensor (*)(const at::Tensor&, const at::Tensor&);
 
-struct BinaryEntry {
-  BinaryFn out;
-  InPlaceBinaryFn inPlace;
-};
-
-const std::map<std::string, BinaryEntry>& binaryTable() {
-  static const std::map<std::string, BinaryEntry> table = {
-      {"eq", {[](auto& a, auto& b) { return at::eq(a, b); }, [](auto& a, auto& b) { a.eq_(b); }}},
-      {"ne", {[](auto& a, auto& b) { return at::ne(a, b); }, [](auto& a, auto& b) { a.ne_(b); }}},
-      {"lt", {[](auto& a, auto& b) { return at::lt(a, b); }, [](auto& a, auto& b) { a.lt_(b); }}},
-      {"le", {[](auto& a, auto& b) { return at::le(a, b); }, [](auto& a, auto& b) { a.le_(b); }}},
-      {"gt", {[](auto& a, auto& b) { return at::gt(a, b); }, [](auto& a, auto& b) { a.gt_(b); }}},
-      {"ge", {[](auto& a, auto& b) { return at::ge(a, b); }, [](auto& a, auto& b) { a.ge_(b); }}},
-      {"logicalAnd", {[](auto& a, auto& b) { return at::logical_and(a, b); }, [](auto& a, auto& b) { a.logical_and_(b); }}},
-      {"logicalOr", {[](auto& a, auto& b) { return at::logical_or(a, b); }, [](auto& a, auto& b) { a.logical_or_(b); }}},
-      {"logicalXor", {[](auto& a, auto& b) { return at::logical_xor(a, b); }, [](auto& a, auto& b) { a.logical_xor_(b); }}},
-      {"maximum", {[](auto& a, auto& b) { return at::maximum(a, b); }, nullptr}},
-      {"minimum", {[](auto& a, auto& b) { return at::minimum(a, b); }, nullptr}},
+const std::map<std::string, BinaryFn>& binaryTable() {
+  static const std::map<std::string, BinaryFn> table = {
+      {"eq", [](const at::Tensor& a, const at::Tensor& b) { return at::eq(a, b); }},
+      {"ne", [](const at::Tensor& a, const at::Tensor& b) { return at::ne(a, b); }},
+      {"lt", [](const at::Tensor& a, const at::Tensor& b) { return at::lt(a, b); }},
+      {"le", [](const at::Tensor& a, const at::Tensor& b) { return at::le(a, b); }},
+      {"gt", [](const at::Tensor& a, const at::Tensor& b) { return at::gt(a, b); }},
+      {"ge", [](const at::Tensor& a, const at::Tensor& b) { return at::ge(a, b); }},
+      {"logicalAnd", [](const at::Tensor& a, const at::Tensor& b) { return at::logical_and(a, b); }},
+      {"logicalOr", [](const at::Tensor& a, const at::Tensor& b) { return at::logical_or(a, b); }},
+      {"logicalXor", [](const at::Tensor& a, const at::Tensor& b) { return at::logical_xor(a, b); }},
+      {"maximum", [](const at::Tensor& a, const at::Tensor& b) { return at::maximum(a, b); }},
+      {"minimum", [](const at::Tensor& a, const at::Tensor& b) { return at::minimum(a, b); }},
   };
   return table;
 }
 
-// compare(op, a, other, inPlace?): `other` is a tensor or a number (a number
-// is a wrapped number, as Python's `x > 0.5` makes it).
+// compareOp(op, a, other): `other` is a tensor or a number (a number is a
+// wrapped number, as Python's `x > 0.5` makes it).
 Napi::Value CompareOp(const Napi::CallbackInfo& info) {
-  const std::string op = isNullish(arg(info, 0)) || !info[0].IsString() ? "compare" : info[0].As<Napi::String>().Utf8Value();
+  const std::string op = arg(info, 0).IsString() ? info[0].As<Napi::String>().Utf8Value() : "compare";
   return guard(info.Env(), op.c_str(), [&]() -> Napi::Value {
-    const auto& table = binaryTable();
-    const auto entry = table.find(op);
-    if (entry == table.end()) throw ArgRangeError("unknown comparison");
-    at::Tensor a = tensorArg(arg(info, 1), "input");
+    const auto entry = binaryTable().find(op);
+    if (entry == binaryTable().end()) throw ArgRangeError("unknown comparison");
+    const at::Tensor& a = tensorArg(arg(info, 1), "input");
     const at::Tensor b = tensorOrNumberArg(arg(info, 2), "other");
-    if (flagArg(arg(info, 3), "inPlace")) {
-      if (!entry->second.inPlace) throw ArgRangeError("has no in-place form");
-      entry->second.inPlace(a, b);
-      return info[1];
-    }
-    return Tensor::Wrap(info.Env(), entry->second.out(a, b));
+    return Tensor::Wrap(info.Env(), entry->second(a, b));
   });
 }
 
@@ -90,8 +77,8 @@ Napi::Value Where(const Napi::CallbackInfo& info) {
   return guard(info.Env(), "where", [&]() -> Napi::Value {
     const at::Tensor& cond = tensorArg(arg(info, 0), "condition");
     requireBoolMask(cond, "condition");
-    const at::Tensor a = tensorOrNumberArg(arg(info, 1), "input");
-    const at::Tensor b = tensorOrNumberArg(arg(info, 2), "other");
+    const at::Tensor a = tensorOrNumberArg(arg(info, 1), "input", cond.device());
+    const at::Tensor b = tensorOrNumberArg(arg(info, 2), "other", cond.device());
     return Tensor::Wrap(info.Env(), at::where(cond, a, b));
   });
 }

@@ -41,16 +41,19 @@ inline std::optional<std::vector<int64_t>> optionalDimsArg(const Napi::Value& v,
 // A JS number as PyTorch's Python binding makes of a Python number: a 0-d
 // "wrapped number" tensor, which takes part in type promotion like a scalar
 // (int tensor + 2.5 -> float; float16 tensor * 3 stays float16).
-inline at::Tensor wrappedNumber(double value) {
-  at::Tensor t = at::scalar_to_tensor(numberScalar(value));
+// On `device` when given: ops such as where need every operand on one device,
+// which is where PyTorch puts the scalar too.
+inline at::Tensor wrappedNumber(double value, c10::optional<at::Device> device = c10::nullopt) {
+  at::Tensor t = at::scalar_to_tensor(numberScalar(value), device.value_or(at::Device(at::kCPU)));
   t.unsafeGetTensorImpl()->set_wrapped_number(true);
   return t;
 }
 
 // A tensor argument or a JS number (as a wrapped number tensor).
-inline at::Tensor tensorOrNumberArg(const Napi::Value& v, const char* name) {
+inline at::Tensor tensorOrNumberArg(const Napi::Value& v, const char* name,
+                                   c10::optional<at::Device> device = c10::nullopt) {
   const TensorOrScalar ts = tensorOrScalarArg(v, name);
-  return ts.tensor ? *ts.tensor : wrappedNumber(ts.scalar);
+  return ts.tensor ? *ts.tensor : wrappedNumber(ts.scalar, device);
 }
 
 // The dimension `dim` refers to, checked against the tensor ("dim 3 is out of
