@@ -41,9 +41,10 @@ TensorIndex indexEntry(const Napi::Value& v, size_t position) {
     checkRange(!given[2] || values[2] > 0,
                "slice step must be positive but received " + std::to_string(values[2]) +
                    " at " + name + " (PyTorch has no negative steps either; use flip)");
-    return TensorIndex(at::indexing::Slice(given[0] ? c10::optional<int64_t>(values[0]) : c10::nullopt,
-                                           given[1] ? c10::optional<int64_t>(values[1]) : c10::nullopt,
-                                           given[2] ? c10::optional<int64_t>(values[2]) : c10::nullopt));
+    // With a positive step an open start is 0 and an open stop INDEX_MAX, exactly what Slice makes of
+    // None; plain integers also convert to libtorch 2.x's SymInt bounds.
+    return TensorIndex(at::indexing::Slice(given[0] ? values[0] : 0, given[1] ? values[1] : at::indexing::INDEX_MAX,
+                                           values[2]));
   }
   if (isTensor(v)) {
     const at::Tensor& t = tensorArg(v, name.c_str());

@@ -5,6 +5,8 @@
 #include "tensor.h"
 #include "opsupport.h"
 
+#include <torch/version.h>
+
 namespace ltr {
 
 namespace {
@@ -137,7 +139,11 @@ Napi::Value StdVar(const Napi::CallbackInfo& info) {
     requireFloating(t);
     at::OptionalIntArrayRef dimRef;
     if (dims) dimRef = *dims;
+#if TORCH_VERSION_MAJOR >= 2
+    const c10::optional<at::Scalar> corr(at::Scalar(correction));  // 2.x takes a Scalar correction
+#else
     const c10::optional<int64_t> corr(correction);
+#endif
     return Tensor::Wrap(info.Env(), isStd ? at::std(t, dimRef, corr, keepdim) : at::var(t, dimRef, corr, keepdim));
   });
 }
