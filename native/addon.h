@@ -25,5 +25,11 @@ void InitRuntime(Napi::Env env, Napi::Object exports);
 void InitSerialize(Napi::Env env, Napi::Object exports);
 void InitOptim(Napi::Env env, Napi::Object exports);
 void InitData(Napi::Env env, Napi::Object exports);
+// The tensor surface (issue #11).
+void InitCompare(Napi::Env env, Napi::Object exports);
+void InitIndex(Napi::Env env, Napi::Object exports);
+void InitMath(Napi::Env env, Napi::Object exports);
+void InitCreation(Napi::Env env, Napi::Object exports);
+void InitNnFunctional(Napi::Env env, Napi::Object exports);
 
 }  // namespace ltr

@@ -271,7 +271,7 @@ export function runCase(c: ParityCase, manifest: Manifest, dir = FIXTURE_DIR): C
     model.train();
     torch.tidy(() => {
       const out = model.forward(x) as Tensor;
-      const loss = torch.functional.crossEntropy(out, target);
+      const loss = torch.nn.functional.crossEntropy(out, target);
       loss.backward();
       checks.push(
         compareTensors('train', t0, [
