@@ -6,12 +6,9 @@ import { extname } from 'node:path';
 
 import { type FileSummary, inspectFile, loadNpy } from '../lib/index.js';
 
-export interface Output {
-  out: (line: string) => void;
-  err: (line: string) => void;
-}
+import { INSPECT_USAGE, type Output } from './output.js';
 
-export const INSPECT_USAGE = 'usage: libtorch-resnet inspect FILE [--json]\n  FILE: .pth / .pt (torch.save), .safetensors or .npy';
+export { INSPECT_USAGE, type Output };
 
 function bytesText(n: number): string {
   if (n < 1024) return `${n} B`;

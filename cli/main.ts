@@ -8,7 +8,7 @@
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 
-import { inspect, INSPECT_USAGE, type Output } from './inspect.js';
+import { BUILD_USAGE, DOCTOR_USAGE, INSPECT_USAGE, type Output } from './output.js';
 
 const USAGE = `usage: libtorch-resnet <command> [args]
 
@@ -17,6 +17,8 @@ commands:
                           (.pth / .pt from torch.save, .safetensors, .npy)
   train [options]         train a ResNet on Fashion-MNIST (train --help for the options)
   evaluate [options]      test accuracy of saved weights (evaluate --help)
+  doctor [--json]         which binary and libtorch load, CUDA, threads, BLAS; what to fix
+  build [--flavour F]     build the addon from source for the libtorch found (no prebuilt match)
   predict [options] IMAGE...  top-k classes of images (predict --help)
   serve [options]         HTTP image classification server with micro-batching (serve --help)
   help                    this text`;
@@ -36,10 +38,12 @@ interface Command {
   usage?: string;
 }
 
-// train / evaluate load the data pipeline and the model zoo: imported only when used,
-// so `inspect` starts fast.
+// Every command is imported only when used: `inspect` starts fast, and `doctor`
+// and `build` work when the addon cannot load (everything else imports it).
 export const COMMANDS: Record<string, Command> = {
-  inspect: { run: inspect, usage: INSPECT_USAGE },
+  inspect: { run: async (args, io) => (await import('./inspect.js')).inspect(args, io), usage: INSPECT_USAGE },
+  doctor: { run: async (args, io) => (await import('./doctor.js')).doctor(args, io), usage: DOCTOR_USAGE },
+  build: { run: async (args, io) => (await import('./build.js')).buildCommand(args, io), usage: BUILD_USAGE },
   train: { run: async (args) => (await import('./train.js')).trainCommand(args) },
   evaluate: { run: async (args) => (await import('./evaluate.js')).evaluateCommand(args) },
   predict: { run: async (args, io) => (await import('./predict.js')).predictCommand(args, io), usage: PREDICT_HELP },

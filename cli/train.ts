@@ -211,7 +211,7 @@ export async function train(config: TrainConfig, resumeFrom: string | null, hook
     for await (const { input, target } of loader.epoch({ skip })) {
       const [loss, hits] = torch.tidy(() => {
         const logits = model.forward(input) as torch.Tensor;
-        const l = torch.functional.crossEntropy(logits, target, { labelSmoothing: config.labelSmoothing });
+        const l = torch.nn.functional.crossEntropy(logits, target, { labelSmoothing: config.labelSmoothing });
         l.backward();
         return [l.item(), countCorrect(logits, target)] as const;
       });

@@ -132,6 +132,125 @@ export function logSoftmax(input: Tensor, dim: number, options: { dtype?: DType 
   return new Tensor(native.logSoftmax(unwrap(input), dim, options.dtype ?? null));
 }
 
+// ---------------------------------------------------------------------------
+// The functional ops of the tensor surface (issue #11): padding, dropout,
+// activations, losses, oneHot, normalize, cosineSimilarity.
+
+export type Reduction = 'mean' | 'sum' | 'none';
+
+export interface PadOptions {
+  mode?: 'constant' | 'reflect' | 'replicate' | 'circular';
+  /** The fill value of mode 'constant' (0 by default). */
+  value?: number;
+}
+
+/**
+ * Pads the last dims: `pad` lists (left, right) for the last dim, then (top, bottom), ...
+ * @example F.pad(img, [1, 1, 2, 2], { mode: 'reflect' })
+ */
+export function pad(input: Tensor, padding: readonly number[], options: PadOptions = {}): Tensor {
+  checkOptions('pad', options, ['mode', 'value']);
+  return new Tensor(native.pad(unwrap(input), padding, options.mode ?? 'constant', options.value ?? null));
+}
+
+/**
+ * Zeroes elements with probability p and scales the rest by 1 / (1 - p) in
+ * training (the generator manualSeed seeds; same seed, same mask as PyTorch).
+ * @example F.dropout(x, { p: 0.5, training: model.training })
+ */
+export function dropout(input: Tensor, options: { p?: number; training?: boolean; inplace?: boolean } = {}): Tensor {
+  checkOptions('dropout', options, ['p', 'training', 'inplace']);
+  const { p = 0.5, training = true, inplace = false } = options;
+  const out = native.dropout(unwrap(input), p, training, inplace);
+  return inplace ? input : new Tensor(out);
+}
+
+/** @example F.gelu(x, { approximate: 'tanh' }) */
+export function gelu(input: Tensor, options: { approximate?: 'none' | 'tanh' } = {}): Tensor {
+  checkOptions('gelu', options, ['approximate']);
+  return new Tensor(native.gelu(unwrap(input), options.approximate ?? 'none'));
+}
+
+/** x * sigmoid(x). */
+export function silu(input: Tensor, options: { inplace?: boolean } = {}): Tensor {
+  checkOptions('silu', options, ['inplace']);
+  const out = native.silu(unwrap(input), options.inplace ?? false);
+  return options.inplace ? input : new Tensor(out);
+}
+
+/** max(0, x) + negativeSlope * min(0, x). */
+export function leakyRelu(input: Tensor, options: { negativeSlope?: number; inplace?: boolean } = {}): Tensor {
+  checkOptions('leakyRelu', options, ['negativeSlope', 'inplace']);
+  const out = native.leakyRelu(unwrap(input), options.negativeSlope ?? 0.01, options.inplace ?? false);
+  return options.inplace ? input : new Tensor(out);
+}
+
+/** Clamps to [minVal, maxVal] ([-1, 1] by default). */
+export function hardtanh(input: Tensor, options: { minVal?: number; maxVal?: number; inplace?: boolean } = {}): Tensor {
+  checkOptions('hardtanh', options, ['minVal', 'maxVal', 'inplace']);
+  const out = native.hardtanh(unwrap(input), options.minVal ?? -1, options.maxVal ?? 1, options.inplace ?? false);
+  return options.inplace ? input : new Tensor(out);
+}
+
+export function sigmoid(input: Tensor): Tensor {
+  return input.sigmoid();
+}
+
+export function tanh(input: Tensor): Tensor {
+  return input.tanh();
+}
+
+/** Mean squared error; input and target broadcast as in F.mse_loss. */
+export function mseLoss(input: Tensor, target: Tensor, options: { reduction?: Reduction } = {}): Tensor {
+  checkOptions('mseLoss', options, ['reduction']);
+  return new Tensor(native.mseLoss(unwrap(input), unwrap(target), options.reduction ?? 'mean'));
+}
+
+/** Mean absolute error. */
+export function l1Loss(input: Tensor, target: Tensor, options: { reduction?: Reduction } = {}): Tensor {
+  checkOptions('l1Loss', options, ['reduction']);
+  return new Tensor(native.l1Loss(unwrap(input), unwrap(target), options.reduction ?? 'mean'));
+}
+
+/** Negative log likelihood of log-probabilities (N, C, ...) for int64 classes (N, ...). */
+export function nllLoss(
+  input: Tensor,
+  target: Tensor,
+  options: { weight?: Tensor | null; reduction?: Reduction; ignoreIndex?: number } = {},
+): Tensor {
+  checkOptions('nllLoss', options, ['weight', 'reduction', 'ignoreIndex']);
+  const { weight = null, reduction = 'mean', ignoreIndex = -100 } = options;
+  return new Tensor(native.nllLoss(unwrap(input), unwrap(target), unwrap(weight), reduction, ignoreIndex));
+}
+
+/** Binary cross entropy on logits (a sigmoid folded in, computed stably). */
+export function binaryCrossEntropyWithLogits(
+  input: Tensor,
+  target: Tensor,
+  options: { weight?: Tensor | null; posWeight?: Tensor | null; reduction?: Reduction } = {},
+): Tensor {
+  checkOptions('binaryCrossEntropyWithLogits', options, ['weight', 'posWeight', 'reduction']);
+  const { weight = null, posWeight = null, reduction = 'mean' } = options;
+  return new Tensor(native.binaryCrossEntropyWithLogits(unwrap(input), unwrap(target), unwrap(weight), unwrap(posWeight), reduction));
+}
+
+/** int64 classes -> int64 one-hot rows (numClasses -1 infers max + 1). @example F.oneHot(labels, 10) */
+export function oneHot(input: Tensor, numClasses = -1): Tensor {
+  return new Tensor(native.oneHot(unwrap(input), numClasses));
+}
+
+/** input / max(||input||_p along dim, eps). @example F.normalize(embeddings, { dim: 1 }) */
+export function normalize(input: Tensor, options: { p?: number; dim?: number; eps?: number } = {}): Tensor {
+  checkOptions('normalize', options, ['p', 'dim', 'eps']);
+  return new Tensor(native.normalize(unwrap(input), options.p ?? 2, options.dim ?? 1, options.eps ?? 1e-12));
+}
+
+/** Cosine of the angle between x1 and x2 along dim (broadcast). */
+export function cosineSimilarity(x1: Tensor, x2: Tensor, options: { dim?: number; eps?: number } = {}): Tensor {
+  checkOptions('cosineSimilarity', options, ['dim', 'eps']);
+  return new Tensor(native.cosineSimilarity(unwrap(x1), unwrap(x2), options.dim ?? 1, options.eps ?? 1e-8));
+}
+
 export interface InterpolateOptions {
   /** Output [h, w] (or one number for both); give this or scaleFactor. */
   size?: Size2 | null;

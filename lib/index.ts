@@ -29,7 +29,22 @@ export {
 export { enableGrad, isGradEnabled, noGrad } from './autograd.js';
 export { cuda, getNumThreads, setNumThreads, type Versions, versions } from './runtime.js';
 export { type CheckpointValue, type FileSummary, inspectFile, load, loadCheckpoint, loadNpy, save, saveCheckpoint, saveNpy } from './io/index.js';
-export * as functional from './functional.js';
+export {
+  emptyLike,
+  eye,
+  fullLike,
+  type LikeOptions,
+  linspace,
+  logspace,
+  onesLike,
+  randint,
+  randLike,
+  randnLike,
+  stack,
+  where,
+  zerosLike,
+} from './ops.js';
+export type { IndexSpec, NestedList, UniqueOptions, UniqueResult, ValuesIndices } from './tensor.js';
 export * as optim from './optim/index.js';
 export * as nn from './nn/index.js';
 export * as data from './data/index.js';

@@ -6,10 +6,7 @@
 // checks produce the messages users see ("conv2d: expected Tensor for weight
 // but received number").
 
-import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { type Binary, loadBinary, type Resolution, resolveBinary } from './libtorch.js';
 
 export type DType = 'float32' | 'float64' | 'float16' | 'bfloat16' | 'int64' | 'int32' | 'uint8' | 'bool';
 
@@ -116,10 +113,91 @@ export interface NativeAddon {
   isGradEnabled(): boolean;
   cudaIsAvailable(): boolean;
   cudaDeviceCount(): number;
-  versions(): { libtorch: string; addon: string; cuda: string | null; cudnn: string | null; parallel: string };
+  versions(): {
+    libtorch: string; addon: string; cuda: string | null; cudnn: string | null; parallel: string;
+    builtWithCuda: boolean; cudaAvailable: boolean; mkl: boolean; mkldnn: boolean; openmp: boolean; cxx11abi: boolean;
+  };
   // serialize.cc (lib/io checks every number first; the addon checks again)
   readStorage(fd: U, position: U, byteLength: U, dtype: U, crc32?: U): T;
   asStrided(storage: U, shape: U, strides: U, storageOffset: U): T;
+  // The tensor surface (issue #11). Ops with several results return arrays of handles.
+  // reduce.cc
+  maxDim(input: U, dim: U, keepdim?: U): T[];
+  minDim(input: U, dim: U, keepdim?: U): T[];
+  argmin(input: U, dim?: U, keepdim?: U): T;
+  prod(input: U, dim?: U, keepdim?: U, dtype?: U): T;
+  stdVar(input: U, isStd: U, dim?: U, correction?: U, keepdim?: U): T;
+  norm(input: U, p?: U, dim?: U, keepdim?: U): T;
+  logsumexp(input: U, dim: U, keepdim?: U): T;
+  cumsum(input: U, dim: U, dtype?: U): T;
+  cumprod(input: U, dim: U, dtype?: U): T;
+  topk(input: U, k: U, dim?: U, largest?: U, sorted?: U): T[];
+  sort(input: U, dim?: U, descending?: U, stable?: U): T[];
+  argsort(input: U, dim?: U, descending?: U, stable?: U): T;
+  unique(input: U, sorted?: U, returnInverse?: U, returnCounts?: U, dim?: U): T[];
+  // compare.cc
+  compareOp(op: U, input: U, other: U): T;
+  predicate(op: U, input: U): T;
+  where(condition: U, input: U, other: U): T;
+  any(input: U, dim?: U, keepdim?: U): T;
+  all(input: U, dim?: U, keepdim?: U): T;
+  maskedFill(input: U, mask: U, value: U, inPlace?: U): T;
+  nonzero(input: U): T;
+  // index.cc
+  index(input: U, indices: U): T;
+  setItem(input: U, indices: U, value: U): T;
+  indexPut_(input: U, indices: U, values: U, accumulate?: U): T;
+  narrow(input: U, dim: U, start: U, length: U): T;
+  select(input: U, dim: U, index: U): T;
+  slice(input: U, dim: U, start?: U, end?: U, step?: U): T;
+  indexSelect(input: U, dim: U, index: U): T;
+  gather(input: U, dim: U, index: U): T;
+  scatter(input: U, dim: U, index: U, src: U, reduce?: U, inPlace?: U): T;
+  scatterAdd(input: U, dim: U, index: U, src: U, inPlace?: U): T;
+  take(input: U, index: U): T;
+  maskedSelect(input: U, mask: U): T;
+  // math.cc
+  unary(op: U, input: U, inPlace?: U): T;
+  pow(input: U, exponent: U, inPlace?: U): T;
+  clamp(input: U, min: U, max: U, inPlace?: U): T;
+  lerp(input: U, end: U, weight: U, inPlace?: U): T;
+  addcmul(input: U, tensor1: U, tensor2: U, value?: U, inPlace?: U): T;
+  addcdiv(input: U, tensor1: U, tensor2: U, value?: U, inPlace?: U): T;
+  // shape.cc
+  stack(tensors: U, dim: U): T;
+  split(input: U, splitSize: U, dim: U): T[];
+  chunk(input: U, chunks: U, dim: U): T[];
+  unbind(input: U, dim: U): T[];
+  expand(input: U, sizes: U): T;
+  repeat(input: U, repeats: U): T;
+  flip(input: U, dims: U): T;
+  roll(input: U, shifts: U, dims?: U): T;
+  t(input: U): T;
+  mm(input: U, mat2: U): T;
+  bmm(input: U, mat2: U): T;
+  movedim(input: U, source: U, destination: U): T;
+  // creation.cc
+  like(kind: U, input: U, value?: U, dtype?: U): T;
+  eye(n: U, m?: U, dtype?: U, device?: U): T;
+  linspace(start: U, end: U, steps: U, dtype?: U, device?: U): T;
+  logspace(start: U, end: U, steps: U, base?: U, dtype?: U, device?: U): T;
+  randint(low: U, high: U, shape: U, dtype?: U, device?: U): T;
+  fillTensor_(input: U, value: U): T;
+  zeroTensor_(input: U): T;
+  // loss.cc, nnfunc.cc
+  mseLoss(input: U, target: U, reduction: U): T;
+  l1Loss(input: U, target: U, reduction: U): T;
+  nllLoss(input: U, target: U, weight: U, reduction: U, ignoreIndex: U): T;
+  binaryCrossEntropyWithLogits(input: U, target: U, weight: U, posWeight: U, reduction: U): T;
+  pad(input: U, pad: U, mode?: U, value?: U): T;
+  dropout(input: U, p: U, training?: U, inPlace?: U): T;
+  gelu(input: U, approximate?: U): T;
+  silu(input: U, inPlace?: U): T;
+  leakyRelu(input: U, negativeSlope?: U, inPlace?: U): T;
+  hardtanh(input: U, minVal?: U, maxVal?: U, inPlace?: U): T;
+  oneHot(input: U, numClasses?: U): T;
+  normalize(input: U, p?: U, dim?: U, eps?: U): T;
+  cosineSimilarity(x1: U, x2: U, dim?: U, eps?: U): T;
   // jit.cc (forwardAsync: trace once, replay off the JS thread)
   jitTrace(fn: (handles: T[]) => T | T[], inputs: U): { plan: NativePlan; outputs: T[] };
   jitRun(plan: U, inputs: U, gradEnabled: U, numThreads: U): Promise<T[]>;
@@ -135,7 +213,6 @@ export interface NativeAddon {
   tvConvertDtype(img: U, dtype: U): T;
   tvNormalize(img: U, mean: U, std: U, inplace: U): T;
   tvStack(tensors: U): T;
-  tvTopk(logits: U, k: U): { values: T; indices: T };
 }
 
 /** A recorded forward (native/jit.cc): opaque to JavaScript. */
@@ -143,41 +220,28 @@ export interface NativePlan {
   readonly __plan: unique symbol;
 }
 
-const ADDON_FILE = 'libtorch_resnet.node';
+/**
+ * The binary that was loaded and the libtorch it runs on (see lib/libtorch.ts
+ * for the order things are looked up in; `libtorch-resnet doctor` prints it).
+ */
+export const resolution: Resolution = resolveBinary();
 
-function packageRoot(): string {
-  // lib/native.ts (tests, tsx) and dist/lib/native.js (compiled) sit at
-  // different depths: walk up to our own package.json.
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const candidate = join(dir, 'package.json');
-    if (existsSync(candidate)) {
-      try {
-        if (JSON.parse(readFileSync(candidate, 'utf8')).name === 'libtorch-resnet') return dir;
-      } catch {
-        // not ours, keep walking
-      }
-    }
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error('libtorch-resnet: cannot find the package root (no package.json named libtorch-resnet above ' + fileURLToPath(import.meta.url) + ')');
-    dir = parent;
-  }
-}
-
-/** Where the addon was loaded from, and whether it is a prebuilt binary. */
 export const addonLocation: { path: string; prebuilt: boolean } = (() => {
-  const root = packageRoot();
-  // A prebuilt binary shipped in the npm tarball wins over a local build only
-  // when no local build exists: a developer's fresh build must never be
-  // shadowed by a stale prebuilt one.
-  const built = join(root, 'build', 'Release', ADDON_FILE);
-  const prebuilt = join(root, 'prebuilds', `${process.platform}-${process.arch}`, ADDON_FILE);
-  if (existsSync(built)) return { path: built, prebuilt: false };
-  if (existsSync(prebuilt)) return { path: prebuilt, prebuilt: true };
-  throw new Error(
-    `libtorch-resnet: the native addon is not built (looked for ${built} and ${prebuilt}). ` +
-      'Run `npm run setup` (installs libtorch and builds it) or `npm run build:native`.',
-  );
+  const { binary } = resolution;
+  if (binary === null) {
+    throw new Error(
+      `libtorch-resnet: ${resolution.problem}.\n  looked at: ${resolution.searched.join('; ')}\n  fix: ${resolution.fix}\n` +
+        '  (`npx libtorch-resnet doctor` explains more)',
+    );
+  }
+  return { path: binary.path, prebuilt: binary.kind === 'prebuilt' };
 })();
 
-export const native: NativeAddon = createRequire(import.meta.url)(addonLocation.path) as NativeAddon;
+export const native: NativeAddon = (() => {
+  try {
+    return loadBinary(resolution.binary as Binary) as NativeAddon;
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    throw new Error(`libtorch-resnet: cannot load ${addonLocation.path} against libtorch ${resolution.libtorch?.fullVersion} (${resolution.libtorch?.libDir}): ${why}\n  (\`npx libtorch-resnet doctor\` names the missing library and the fix)`);
+  }
+})();

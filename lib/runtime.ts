@@ -22,19 +22,33 @@ export const cuda = {
 };
 
 export interface Versions {
+  /** The libtorch this process runs on (the one the binary was built for). */
   libtorch: string;
-  /** CUDA runtime version, or null for a CPU-only libtorch. */
+  /** CUDA runtime version of a loaded CUDA libtorch, else null. */
   cuda: string | null;
   cudnn: string | null;
   addon: string;
   /** True when the addon came prebuilt in the npm package rather than built here. */
   prebuilt: boolean;
-  /** libtorch's parallel backend report (threads, OpenMP, oneDNN). */
+  /** The binary is linked to libtorch_cuda (it can use a GPU when one is there). */
+  builtWithCuda: boolean;
+  /** A GPU is usable now: built with CUDA, a CUDA libtorch loaded, and a device visible. */
+  cudaAvailable: boolean;
+  /** libtorch's parallel backend report (threads, OpenMP, MKL, oneDNN versions). */
   parallel: string;
 }
 
-/** @example torch.versions() // { libtorch: '1.13.0', cuda: null, cudnn: null, addon: '0.1.0', prebuilt: false, ... } */
+/** @example torch.versions() // { libtorch: '1.13.0', cuda: null, cudnn: null, addon: '0.1.0', prebuilt: false, builtWithCuda: false, cudaAvailable: false, ... } */
 export function versions(): Versions {
   const v = native.versions();
-  return { libtorch: v.libtorch, cuda: v.cuda, cudnn: v.cudnn, addon: v.addon, prebuilt: addonLocation.prebuilt, parallel: v.parallel };
+  return {
+    libtorch: v.libtorch,
+    cuda: v.cuda,
+    cudnn: v.cudnn,
+    addon: v.addon,
+    prebuilt: addonLocation.prebuilt,
+    builtWithCuda: v.builtWithCuda,
+    cudaAvailable: v.cudaAvailable,
+    parallel: v.parallel,
+  };
 }

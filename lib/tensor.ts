@@ -336,13 +336,23 @@ export class Tensor {
     checkOptions('argmax', options, ['keepdim']);
     return new Tensor(native.argmax(this._native, dim ?? null, options.keepdim ?? false));
   }
-  /** The largest element, as a 0-d tensor. */
-  max(): Tensor {
-    return new Tensor(native.max(this._native));
+  /**
+   * The largest element as a 0-d tensor; with a `dim`, { values, indices }
+   * along it (PyTorch's namedtuple); with a tensor, the element-wise maximum.
+   * @example x.max(); const { values, indices } = logits.max(1)
+   */
+  max(): Tensor;
+  max(dim: number, options?: { keepdim?: boolean }): ValuesIndices;
+  max(other: Tensor): Tensor;
+  max(dim?: number | Tensor, options?: { keepdim?: boolean }): Tensor | ValuesIndices {
+    return extreme(this, 'max', dim, options, arguments.length);
   }
-  /** The smallest element, as a 0-d tensor. */
-  min(): Tensor {
-    return new Tensor(native.min(this._native));
+  /** The smallest element; with a `dim`, { values, indices }; with a tensor, the element-wise minimum. */
+  min(): Tensor;
+  min(dim: number, options?: { keepdim?: boolean }): ValuesIndices;
+  min(other: Tensor): Tensor;
+  min(dim?: number | Tensor, options?: { keepdim?: boolean }): Tensor | ValuesIndices {
+    return extreme(this, 'min', dim, options, arguments.length);
   }
   relu(): Tensor {
     return new Tensor(native.relu(this._native));
@@ -374,12 +384,526 @@ export class Tensor {
     return this._native.sameStorage(unwrap(other));
   }
 
+  // -------------------------------------------------------------------------
+  // The tensor surface (issue #11), grouped by family. Each method is one
+  // native call into the ATen op PyTorch runs; two-result ops return objects
+  // with PyTorch's namedtuple field names.
+
+  // --- reductions along a dimension
+
+  /** Index of the smallest element along `dim` (of the flattened tensor when omitted). */
+  argmin(dim?: number | null, options: { keepdim?: boolean } = {}): Tensor {
+    checkOptions('argmin', options, ['keepdim']);
+    return new Tensor(native.argmin(this._native, dim ?? null, options.keepdim ?? false));
+  }
+  /** Product of all elements, or along one `dim`. @example x.prod(1, { keepdim: true }) */
+  prod(dim?: number | null, options: { keepdim?: boolean; dtype?: DType } = {}): Tensor {
+    checkOptions('prod', options, ['keepdim', 'dtype']);
+    return new Tensor(native.prod(this._native, dim ?? null, options.keepdim ?? false, options.dtype ?? null));
+  }
+  /** Standard deviation over `dim` (all dims when omitted); `correction` 1 is Bessel's (the default), 0 the population std. */
+  std(dim?: number | readonly number[] | null, options: { keepdim?: boolean; correction?: number } = {}): Tensor {
+    checkOptions('std', options, ['keepdim', 'correction']);
+    return new Tensor(native.stdVar(this._native, true, dim ?? null, options.correction ?? null, options.keepdim ?? false));
+  }
+  /** Variance over `dim` (all dims when omitted). @example x.var(0, { correction: 0 }) */
+  var(dim?: number | readonly number[] | null, options: { keepdim?: boolean; correction?: number } = {}): Tensor {
+    checkOptions('var', options, ['keepdim', 'correction']);
+    return new Tensor(native.stdVar(this._native, false, dim ?? null, options.correction ?? null, options.keepdim ?? false));
+  }
+  /** The p-norm (2 by default; Infinity for the max norm) over `dim` or the whole tensor. @example x.norm(2, 1) */
+  norm(p = 2, dim?: number | readonly number[] | null, options: { keepdim?: boolean } = {}): Tensor {
+    checkOptions('norm', options, ['keepdim']);
+    return new Tensor(native.norm(this._native, p, dim ?? null, options.keepdim ?? false));
+  }
+  /** log(sum(exp(x))) over `dim`, computed stably. */
+  logsumexp(dim: number | readonly number[], options: { keepdim?: boolean } = {}): Tensor {
+    checkOptions('logsumexp', options, ['keepdim']);
+    return new Tensor(native.logsumexp(this._native, dim, options.keepdim ?? false));
+  }
+  /** Running sum along `dim`. */
+  cumsum(dim: number, options: { dtype?: DType } = {}): Tensor {
+    checkOptions('cumsum', options, ['dtype']);
+    return new Tensor(native.cumsum(this._native, dim, options.dtype ?? null));
+  }
+  /** Running product along `dim`. */
+  cumprod(dim: number, options: { dtype?: DType } = {}): Tensor {
+    checkOptions('cumprod', options, ['dtype']);
+    return new Tensor(native.cumprod(this._native, dim, options.dtype ?? null));
+  }
+  /**
+   * The k largest (or smallest) elements along `dim` (the last by default).
+   * @example const { values, indices } = logits.softmax(1).topk(5)
+   */
+  topk(k: number, options: { dim?: number; largest?: boolean; sorted?: boolean } = {}): ValuesIndices {
+    checkOptions('topk', options, ['dim', 'largest', 'sorted']);
+    return valuesIndices(native.topk(this._native, k, options.dim ?? -1, options.largest ?? true, options.sorted ?? true));
+  }
+  /** Sorts along `dim` (the last by default). @example const { values, indices } = x.sort({ descending: true }) */
+  sort(options: { dim?: number; descending?: boolean; stable?: boolean } = {}): ValuesIndices {
+    checkOptions('sort', options, ['dim', 'descending', 'stable']);
+    return valuesIndices(native.sort(this._native, options.dim ?? -1, options.descending ?? false, options.stable ?? false));
+  }
+  /** The indices that sort along `dim` (the last by default). */
+  argsort(options: { dim?: number; descending?: boolean; stable?: boolean } = {}): Tensor {
+    checkOptions('argsort', options, ['dim', 'descending', 'stable']);
+    return new Tensor(native.argsort(this._native, options.dim ?? -1, options.descending ?? false, options.stable ?? false));
+  }
+  /**
+   * The distinct elements (sorted), or distinct slices along `dim`. With
+   * returnInverse / returnCounts, an object { values, inverseIndices, counts }
+   * (torch.unique's tuple; the one not asked for is null).
+   * @example x.unique(); const { values, counts } = x.unique({ returnCounts: true })
+   */
+  unique(options?: { sorted?: boolean; dim?: number | null; returnInverse?: false; returnCounts?: false }): Tensor;
+  unique(options: UniqueOptions): UniqueResult;
+  unique(options: UniqueOptions = {}): Tensor | UniqueResult {
+    checkOptions('unique', options, ['sorted', 'dim', 'returnInverse', 'returnCounts']);
+    const { sorted = true, dim = null, returnInverse = false, returnCounts = false } = options;
+    const [values, inverse, counts] = native.unique(this._native, sorted, returnInverse, returnCounts, dim);
+    if (!returnInverse && !returnCounts) {
+      inverse.dispose();
+      counts.dispose();
+      return new Tensor(values);
+    }
+    const result: UniqueResult = { values: new Tensor(values), inverseIndices: null, counts: null };
+    if (returnInverse) result.inverseIndices = new Tensor(inverse);
+    else inverse.dispose();
+    if (returnCounts) result.counts = new Tensor(counts);
+    else counts.dispose();
+    return result;
+  }
+  /** True where any element (along `dim`, or anywhere) is non-zero. */
+  any(dim?: number | null, options: { keepdim?: boolean } = {}): Tensor {
+    checkOptions('any', options, ['keepdim']);
+    return new Tensor(native.any(this._native, dim ?? null, options.keepdim ?? false));
+  }
+  /** True where every element (along `dim`, or everywhere) is non-zero. */
+  all(dim?: number | null, options: { keepdim?: boolean } = {}): Tensor {
+    checkOptions('all', options, ['keepdim']);
+    return new Tensor(native.all(this._native, dim ?? null, options.keepdim ?? false));
+  }
+
+  // --- comparison and logic (other: a tensor, broadcast, or a number)
+
+  eq(other: Tensor | number): Tensor {
+    return new Tensor(native.compareOp('eq', this._native, unwrap(other)));
+  }
+  ne(other: Tensor | number): Tensor {
+    return new Tensor(native.compareOp('ne', this._native, unwrap(other)));
+  }
+  lt(other: Tensor | number): Tensor {
+    return new Tensor(native.compareOp('lt', this._native, unwrap(other)));
+  }
+  le(other: Tensor | number): Tensor {
+    return new Tensor(native.compareOp('le', this._native, unwrap(other)));
+  }
+  gt(other: Tensor | number): Tensor {
+    return new Tensor(native.compareOp('gt', this._native, unwrap(other)));
+  }
+  ge(other: Tensor | number): Tensor {
+    return new Tensor(native.compareOp('ge', this._native, unwrap(other)));
+  }
+  /** Element-wise larger of two tensors (torch.maximum; NaN propagates). */
+  maximum(other: Tensor): Tensor {
+    return new Tensor(native.compareOp('maximum', this._native, unwrap(other)));
+  }
+  /** Element-wise smaller of two tensors (torch.minimum). */
+  minimum(other: Tensor): Tensor {
+    return new Tensor(native.compareOp('minimum', this._native, unwrap(other)));
+  }
+  logicalAnd(other: Tensor): Tensor {
+    return new Tensor(native.compareOp('logicalAnd', this._native, unwrap(other)));
+  }
+  logicalOr(other: Tensor): Tensor {
+    return new Tensor(native.compareOp('logicalOr', this._native, unwrap(other)));
+  }
+  logicalXor(other: Tensor): Tensor {
+    return new Tensor(native.compareOp('logicalXor', this._native, unwrap(other)));
+  }
+  logicalNot(): Tensor {
+    return new Tensor(native.predicate('logicalNot', this._native));
+  }
+  isnan(): Tensor {
+    return new Tensor(native.predicate('isnan', this._native));
+  }
+  isfinite(): Tensor {
+    return new Tensor(native.predicate('isfinite', this._native));
+  }
+  isinf(): Tensor {
+    return new Tensor(native.predicate('isinf', this._native));
+  }
+  /** Elements of this where `condition` is true, of `other` elsewhere (x.where(c, y) = torch.where(c, x, y)). */
+  where(condition: Tensor, other: Tensor | number): Tensor {
+    return new Tensor(native.where(unwrap(condition), this._native, unwrap(other)));
+  }
+  /** A copy with `value` where the bool `mask` is true. @example logits.maskedFill(mask, -Infinity) */
+  maskedFill(mask: Tensor, value: number | boolean | Tensor): Tensor {
+    return new Tensor(native.maskedFill(this._native, unwrap(mask), unwrap(value)));
+  }
+  maskedFill_(mask: Tensor, value: number | boolean | Tensor): this {
+    native.maskedFill(this._native, unwrap(mask), unwrap(value), true);
+    return this;
+  }
+  /** The (count, ndim) int64 indices of the non-zero elements. */
+  nonzero(): Tensor {
+    return new Tensor(native.nonzero(this._native));
+  }
+
+  // --- selection and indexing
+
+  /**
+   * Python's `x[...]`: each entry is an index (negative counts from the end),
+   * a slice (':' , '1:3', '::2', '-3:' or [start, stop, step?] with null for
+   * an open end), null (a new axis), '...' or a Tensor (int64 indices or a
+   * bool mask). Integers and slices give views, as in PyTorch.
+   * @example img.index(':', [16, 240], [16, 240]); batch.index(0); x.index('...', null)
+   */
+  index(...indices: IndexSpec[]): Tensor {
+    return new Tensor(native.index(this._native, indices.map(indexEntry)));
+  }
+  /**
+   * Python's `x[...] = value`, in place: `value` (a number or a tensor
+   * broadcast to the indexed shape) is written where `indices` select.
+   * `indices` is always a list: x.setItem([0, 2], v) is x[0, 2] = v, and
+   * x.setItem([[0, 2]], v) is x[0:2] = v.
+   * @example img.setItem([':', [0, 10]], 0); x.setItem([mask], other)
+   */
+  setItem(indices: readonly IndexSpec[], value: Tensor | number | boolean): this {
+    if (!Array.isArray(indices)) throw new TypeError(`setItem: expected Array of indices for indices but received ${describe(indices)}`);
+    native.setItem(this._native, indices.map(indexEntry), unwrap(value));
+    return this;
+  }
+  /** `length` elements from `start` along `dim`, as a view. */
+  narrow(dim: number, start: number, length: number): Tensor {
+    return new Tensor(native.narrow(this._native, dim, start, length));
+  }
+  /** The slice at `index` along `dim`, as a view with that dim removed (x[:, 3] is x.select(1, 3)). */
+  select(dim: number, index: number): Tensor {
+    return new Tensor(native.select(this._native, dim, index));
+  }
+  /** x[..., start:end:step] along `dim`, as a view; null for an open end. */
+  slice(dim: number, start: number | null = null, end: number | null = null, step = 1): Tensor {
+    return new Tensor(native.slice(this._native, dim, start, end, step));
+  }
+  /** The entries at the int64 `index` along `dim` (a copy). */
+  indexSelect(dim: number, index: Tensor): Tensor {
+    return new Tensor(native.indexSelect(this._native, dim, unwrap(index)));
+  }
+  /** out[i][j] = this[index[i][j]][j] for dim 0, and so on. */
+  gather(dim: number, index: Tensor): Tensor {
+    return new Tensor(native.gather(this._native, dim, unwrap(index)));
+  }
+  /** A copy with `src` (a tensor or a number) written at `index` along `dim`. */
+  scatter(dim: number, index: Tensor, src: Tensor | number, options: { reduce?: 'add' | 'multiply' } = {}): Tensor {
+    checkOptions('scatter', options, ['reduce']);
+    return new Tensor(native.scatter(this._native, dim, unwrap(index), unwrap(src), options.reduce ?? null));
+  }
+  scatter_(dim: number, index: Tensor, src: Tensor | number, options: { reduce?: 'add' | 'multiply' } = {}): this {
+    checkOptions('scatter_', options, ['reduce']);
+    native.scatter(this._native, dim, unwrap(index), unwrap(src), options.reduce ?? null, true);
+    return this;
+  }
+  /** A copy with `src` added at `index` along `dim` (differentiable in both). */
+  scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor {
+    return new Tensor(native.scatterAdd(this._native, dim, unwrap(index), unwrap(src)));
+  }
+  scatterAdd_(dim: number, index: Tensor, src: Tensor): this {
+    native.scatterAdd(this._native, dim, unwrap(index), unwrap(src), true);
+    return this;
+  }
+  /** Elements at int64 indices into the flattened tensor. */
+  take(index: Tensor): Tensor {
+    return new Tensor(native.take(this._native, unwrap(index)));
+  }
+  /** The elements where the bool `mask` (broadcast) is true, as a 1-d tensor. */
+  maskedSelect(mask: Tensor): Tensor {
+    return new Tensor(native.maskedSelect(this._native, unwrap(mask)));
+  }
+  /** this[indices] = values (or += with accumulate), in place; null entries select a whole dim. */
+  indexPut_(indices: readonly (Tensor | null)[], values: Tensor, options: { accumulate?: boolean } = {}): this {
+    checkOptions('indexPut_', options, ['accumulate']);
+    if (!Array.isArray(indices)) throw new TypeError(`indexPut_: expected Array of Tensor or null for indices but received ${describe(indices)}`);
+    native.indexPut_(this._native, indices.map(unwrap), unwrap(values), options.accumulate ?? false);
+    return this;
+  }
+
+  // --- pointwise math (in-place forms end in _)
+
+  exp(): Tensor { return this._unary('exp'); }
+  exp_(): this { return this._unary_('exp'); }
+  expm1(): Tensor { return this._unary('expm1'); }
+  expm1_(): this { return this._unary_('expm1'); }
+  log(): Tensor { return this._unary('log'); }
+  log_(): this { return this._unary_('log'); }
+  log1p(): Tensor { return this._unary('log1p'); }
+  log1p_(): this { return this._unary_('log1p'); }
+  log2(): Tensor { return this._unary('log2'); }
+  log2_(): this { return this._unary_('log2'); }
+  log10(): Tensor { return this._unary('log10'); }
+  log10_(): this { return this._unary_('log10'); }
+  sqrt(): Tensor { return this._unary('sqrt'); }
+  sqrt_(): this { return this._unary_('sqrt'); }
+  rsqrt(): Tensor { return this._unary('rsqrt'); }
+  rsqrt_(): this { return this._unary_('rsqrt'); }
+  abs_(): this { return this._unary_('abs'); }
+  neg_(): this { return this._unary_('neg'); }
+  sign(): Tensor { return this._unary('sign'); }
+  sign_(): this { return this._unary_('sign'); }
+  floor(): Tensor { return this._unary('floor'); }
+  floor_(): this { return this._unary_('floor'); }
+  ceil(): Tensor { return this._unary('ceil'); }
+  ceil_(): this { return this._unary_('ceil'); }
+  /** Rounds half to even, like PyTorch (and unlike Math.round): 0.5 -> 0, 1.5 -> 2, 2.5 -> 2. */
+  round(): Tensor { return this._unary('round'); }
+  round_(): this { return this._unary_('round'); }
+  trunc(): Tensor { return this._unary('trunc'); }
+  trunc_(): this { return this._unary_('trunc'); }
+  frac(): Tensor { return this._unary('frac'); }
+  frac_(): this { return this._unary_('frac'); }
+  reciprocal(): Tensor { return this._unary('reciprocal'); }
+  reciprocal_(): this { return this._unary_('reciprocal'); }
+  square(): Tensor { return this._unary('square'); }
+  square_(): this { return this._unary_('square'); }
+  sigmoid(): Tensor { return this._unary('sigmoid'); }
+  sigmoid_(): this { return this._unary_('sigmoid'); }
+  tanh(): Tensor { return this._unary('tanh'); }
+  tanh_(): this { return this._unary_('tanh'); }
+  sin(): Tensor { return this._unary('sin'); }
+  sin_(): this { return this._unary_('sin'); }
+  cos(): Tensor { return this._unary('cos'); }
+  cos_(): this { return this._unary_('cos'); }
+  /** this ** exponent (a tensor, broadcast, or a number). */
+  pow(exponent: Tensor | number): Tensor {
+    return new Tensor(native.pow(this._native, unwrap(exponent)));
+  }
+  pow_(exponent: Tensor | number): this {
+    native.pow(this._native, unwrap(exponent), true);
+    return this;
+  }
+  /** Limits to [min, max]; either bound may be null. @example x.clamp(0, 1); x.clamp(null, 6) */
+  clamp(min: number | Tensor | null, max: number | Tensor | null = null): Tensor {
+    return new Tensor(native.clamp(this._native, unwrap(min), unwrap(max)));
+  }
+  clamp_(min: number | Tensor | null, max: number | Tensor | null = null): this {
+    native.clamp(this._native, unwrap(min), unwrap(max), true);
+    return this;
+  }
+  /** this + weight * (end - this). */
+  lerp(end: Tensor, weight: Tensor | number): Tensor {
+    return new Tensor(native.lerp(this._native, unwrap(end), unwrap(weight)));
+  }
+  lerp_(end: Tensor, weight: Tensor | number): this {
+    native.lerp(this._native, unwrap(end), unwrap(weight), true);
+    return this;
+  }
+  /** this + value * tensor1 * tensor2. */
+  addcmul(tensor1: Tensor, tensor2: Tensor, options: { value?: number } = {}): Tensor {
+    checkOptions('addcmul', options, ['value']);
+    return new Tensor(native.addcmul(this._native, unwrap(tensor1), unwrap(tensor2), options.value ?? null));
+  }
+  addcmul_(tensor1: Tensor, tensor2: Tensor, options: { value?: number } = {}): this {
+    checkOptions('addcmul_', options, ['value']);
+    native.addcmul(this._native, unwrap(tensor1), unwrap(tensor2), options.value ?? null, true);
+    return this;
+  }
+  /** this + value * tensor1 / tensor2. */
+  addcdiv(tensor1: Tensor, tensor2: Tensor, options: { value?: number } = {}): Tensor {
+    checkOptions('addcdiv', options, ['value']);
+    return new Tensor(native.addcdiv(this._native, unwrap(tensor1), unwrap(tensor2), options.value ?? null));
+  }
+  addcdiv_(tensor1: Tensor, tensor2: Tensor, options: { value?: number } = {}): this {
+    checkOptions('addcdiv_', options, ['value']);
+    native.addcdiv(this._native, unwrap(tensor1), unwrap(tensor2), options.value ?? null, true);
+    return this;
+  }
+  private _unary(op: string): Tensor {
+    return new Tensor(native.unary(op, this._native));
+  }
+  private _unary_(op: string): this {
+    native.unary(op, this._native, true);
+    return this;
+  }
+
+  // --- shapes
+
+  /** Pieces of `splitSize` along `dim` (the last may be smaller), or pieces of the listed sizes. Views. */
+  split(splitSize: number | readonly number[], dim = 0): Tensor[] {
+    return native.split(this._native, splitSize, dim).map((h) => new Tensor(h));
+  }
+  /** `chunks` near-equal pieces along `dim` (fewer when the size does not allow). Views. */
+  chunk(chunks: number, dim = 0): Tensor[] {
+    return native.chunk(this._native, chunks, dim).map((h) => new Tensor(h));
+  }
+  /** The slices along `dim`, each without that dim. Views. */
+  unbind(dim = 0): Tensor[] {
+    return native.unbind(this._native, dim).map((h) => new Tensor(h));
+  }
+  /** A broadcast view to `sizes` (-1 keeps a size). @example bias.view(1, -1, 1, 1).expand(n, -1, h, w) */
+  expand(...sizes: (number | Shape)[]): Tensor {
+    return new Tensor(native.expand(this._native, shapeFrom(sizes)));
+  }
+  expandAs(other: Tensor): Tensor {
+    return this.expand(other.shape);
+  }
+  /** Tiles the tensor `repeats` times along each dim (a copy). */
+  repeat(...repeats: (number | Shape)[]): Tensor {
+    return new Tensor(native.repeat(this._native, shapeFrom(repeats)));
+  }
+  /** Reverses the order along `dims` (a copy). */
+  flip(...dims: (number | Shape)[]): Tensor {
+    return new Tensor(native.flip(this._native, shapeFrom(dims)));
+  }
+  /** Shifts elements circularly; without dims the flattened tensor rolls. */
+  roll(shifts: number | readonly number[], dims?: number | readonly number[] | null): Tensor {
+    return new Tensor(native.roll(this._native, shifts, dims ?? null));
+  }
+  /** Transpose of a tensor with <= 2 dims (a view). */
+  t(): Tensor {
+    return new Tensor(native.t(this._native));
+  }
+  /** Matrix product of 2-d tensors (no broadcasting). */
+  mm(mat2: Tensor): Tensor {
+    return new Tensor(native.mm(this._native, unwrap(mat2)));
+  }
+  /** Batched matrix product of 3-d tensors (no broadcasting). */
+  bmm(mat2: Tensor): Tensor {
+    return new Tensor(native.bmm(this._native, unwrap(mat2)));
+  }
+  /** Moves dims `source` to `destination` (a view). @example chw.movedim(0, -1) // HWC */
+  movedim(source: number | readonly number[], destination: number | readonly number[]): Tensor {
+    return new Tensor(native.movedim(this._native, source, destination));
+  }
+
+  // --- filling, dtypes, sizes, lists
+
+  /** Fills with `value` in place (recorded by autograd, as Tensor.fill_). */
+  fill_(value: number | boolean | Tensor): this {
+    native.fillTensor_(this._native, unwrap(value));
+    return this;
+  }
+  zero_(): this {
+    native.zeroTensor_(this._native);
+    return this;
+  }
+  float(): Tensor { return this.to('float32'); }
+  double(): Tensor { return this.to('float64'); }
+  half(): Tensor { return this.to('float16'); }
+  bfloat16(): Tensor { return this.to('bfloat16'); }
+  long(): Tensor { return this.to('int64'); }
+  int(): Tensor { return this.to('int32'); }
+  byte(): Tensor { return this.to('uint8'); }
+  bool(): Tensor { return this.to('bool'); }
+  /** The size of `dim` (negative counts from the end), or the whole shape. */
+  size(): number[];
+  size(dim: number): number;
+  size(dim?: number): number | number[] {
+    const shape = this.shape;
+    if (dim === undefined) return shape;
+    if (!Number.isInteger(dim)) throw new TypeError(`size: expected integer for dim but received ${describe(dim)}`);
+    const n = shape.length;
+    if (dim < -n || dim >= n || n === 0) {
+      throw new RangeError(`size: dim ${dim} is out of range for a tensor with ${n} dimensions (expected ${-n} to ${n - 1})`);
+    }
+    return shape[dim < 0 ? dim + n : dim];
+  }
+  /** The number of dimensions (as PyTorch's dim()). */
+  dim(): number {
+    return this.ndim;
+  }
+  /**
+   * The elements as nested arrays, like PyTorch's tolist(): numbers for float
+   * and integer dtypes (int64 beyond 2^53 loses precision, as item() does),
+   * booleans for bool; a 0-d tensor gives a single value.
+   */
+  toList(): NestedList {
+    const flat = this.dtype === 'float16' || this.dtype === 'bfloat16' ? tidy(() => this.to('float32').toArray()) : this.toArray();
+    const values: (number | boolean)[] =
+      this.dtype === 'bool' ? Array.from(flat as Uint8Array, (v) => v !== 0) : Array.from(flat as ArrayLike<number | bigint>, Number);
+    const shape = this.shape;
+    let position = 0;
+    const build = (depth: number): NestedList => {
+      if (depth === shape.length) return values[position++];
+      const out: NestedList[] = [];
+      for (let i = 0; i < shape[depth]; i++) out.push(build(depth + 1));
+      return out;
+    };
+    return build(0);
+  }
+
   toString(): string {
     return formatTensor(this);
   }
   [inspect.custom](): string {
     return formatTensor(this);
   }
+}
+
+
+// ---------------------------------------------------------------------------
+// Types and helpers of the tensor surface (issue #11)
+
+/** What two-result ops return, with PyTorch's namedtuple field names (max/min with a dim, topk, sort). */
+export interface ValuesIndices {
+  values: Tensor;
+  indices: Tensor;
+}
+
+export interface UniqueOptions {
+  sorted?: boolean;
+  dim?: number | null;
+  returnInverse?: boolean;
+  returnCounts?: boolean;
+}
+
+/** torch.unique's (output, inverse_indices, counts); the ones not asked for are null. */
+export interface UniqueResult {
+  values: Tensor;
+  inverseIndices: Tensor | null;
+  counts: Tensor | null;
+}
+
+/** Nested arrays of numbers / booleans, as tolist() gives. */
+export type NestedList = number | boolean | NestedList[];
+
+/**
+ * One entry of Tensor.index / setItem: an integer, a slice (':', '1:3', '::2',
+ * or [start, stop, step?] with null for an open end), null (new axis), '...',
+ * a boolean, or a Tensor (int64 indices or a bool mask).
+ */
+export type IndexSpec = number | string | null | boolean | Tensor | readonly [number | null, (number | null)?, (number | null)?];
+
+function valuesIndices(handles: NativeTensor[]): ValuesIndices {
+  return { values: new Tensor(handles[0]), indices: new Tensor(handles[1]) };
+}
+
+function extreme(t: Tensor, op: 'max' | 'min', dim: number | Tensor | undefined, options: { keepdim?: boolean } | undefined, argc: number): Tensor | ValuesIndices {
+  if (dim instanceof Tensor) {
+    if (argc > 1) throw new TypeError(`${op}: the element-wise form max(other) takes no options`);
+    return new Tensor(native.compareOp(op === 'max' ? 'maximum' : 'minimum', t._native, dim._native));
+  }
+  if (dim === undefined && argc === 0) return new Tensor(op === 'max' ? native.max(t._native) : native.min(t._native));
+  // A dim was passed: never fall back to the global extreme (x.max(1) must not ignore the 1).
+  if (typeof dim !== 'number') throw new TypeError(`${op}: expected integer or Tensor for dim but received ${describe(dim)}`);
+  checkOptions(op, options, ['keepdim']);
+  const keepdim = options?.keepdim ?? false;
+  return valuesIndices(op === 'max' ? native.maxDim(t._native, dim, keepdim) : native.minDim(t._native, dim, keepdim));
+}
+
+const SLICE = /^\s*(-?\d+)?\s*:\s*(-?\d+)?\s*(?::\s*(-?\d+)?\s*)?$/;
+
+/** An IndexSpec as the addon reads it: slices become [start, stop, step] arrays. */
+function indexEntry(spec: IndexSpec): unknown {
+  if (spec instanceof Tensor) return spec._native;
+  if (typeof spec === 'string') {
+    if (spec === '...') return spec;
+    const m = SLICE.exec(spec);
+    if (m === null) throw new RangeError(`index: cannot read '${spec}' as an index (expected a slice like ':', '1:3', '::2', '-3:' or '...')`);
+    const part = (s: string | undefined): number | null => (s === undefined ? null : Number(s));
+    return [part(m[1]), part(m[2]), part(m[3])];
+  }
+  if (Array.isArray(spec)) return spec.map((v) => (v === undefined ? null : v));
+  return spec;
 }
 
 const DTYPES: readonly DType[] = ['float32', 'float64', 'float16', 'bfloat16', 'int64', 'int32', 'uint8', 'bool'];
@@ -391,7 +915,8 @@ export function isDType(value: unknown): value is DType {
 // ---------------------------------------------------------------------------
 // Factories
 
-function finish(handle: NativeTensor, options: TensorOptions | undefined): Tensor {
+/** @internal Wraps a factory's result and applies requiresGrad (freeing the tensor if that fails). */
+export function finish(handle: NativeTensor, options: { requiresGrad?: boolean } | undefined): Tensor {
   const t = new Tensor(handle);
   if (options?.requiresGrad) {
     try {

@@ -19,6 +19,11 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   ltr::InitSerialize(env, exports);
   ltr::InitOptim(env, exports);
   ltr::InitData(env, exports);
+  ltr::InitCompare(env, exports);
+  ltr::InitIndex(env, exports);
+  ltr::InitMath(env, exports);
+  ltr::InitCreation(env, exports);
+  ltr::InitNnFunctional(env, exports);
   ltr::InitJit(env, exports);
   ltr::InitInterpolate(env, exports);
   return exports;

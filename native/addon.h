@@ -25,6 +25,12 @@ void InitRuntime(Napi::Env env, Napi::Object exports);
 void InitSerialize(Napi::Env env, Napi::Object exports);
 void InitOptim(Napi::Env env, Napi::Object exports);
 void InitData(Napi::Env env, Napi::Object exports);
+// The tensor surface (issue #11).
+void InitCompare(Napi::Env env, Napi::Object exports);
+void InitIndex(Napi::Env env, Napi::Object exports);
+void InitMath(Napi::Env env, Napi::Object exports);
+void InitCreation(Napi::Env env, Napi::Object exports);
+void InitNnFunctional(Napi::Env env, Napi::Object exports);
 void InitJit(Napi::Env env, Napi::Object exports);
 void InitInterpolate(Napi::Env env, Napi::Object exports);
 

@@ -8,6 +8,8 @@
 // caller and passed in, so a batch is the same whichever thread made it.
 #include <cstring>
 
+#include <c10/core/GradMode.h>
+
 #include "addon.h"
 #include "args.h"
 #include "errors.h"
@@ -37,7 +39,7 @@ at::Tensor indexTensor(const std::vector<int64_t>& indices) {
 }
 
 at::Tensor assemble(const BatchSpec& s, const at::Tensor& index) {
-  at::NoGradGuard noGrad;
+  c10::NoGradGuard noGrad;
   const int64_t count = index.size(0);
   // ToTensor: uint8 [0, 255] -> float32 [0, 1]
   at::Tensor x = s.images.index_select(0, index).to(at::kFloat).div_(255);

@@ -6,6 +6,8 @@
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/detail/CUDAHooksInterface.h>
 
+#include <c10/core/GradMode.h>
+
 #include "addon.h"
 #include "args.h"
 #include "errors.h"
@@ -102,7 +104,8 @@ Napi::Value ManualSeed(const Napi::CallbackInfo& info) {
     }
     if (at::hasCUDA()) {
       for (int i = 0; i < at::detail::getCUDAHooks().getNumGPUs(); ++i) {
-        auto cudaGenerator = at::detail::getCUDAHooks().getDefaultCUDAGenerator(static_cast<c10::DeviceIndex>(i));
+        // Context::defaultGenerator exists in 1.13 and 2.x (the hook it wraps moved).
+        auto cudaGenerator = at::globalContext().defaultGenerator(c10::Device(c10::kCUDA, static_cast<c10::DeviceIndex>(i)));
         std::lock_guard<std::mutex> lock(cudaGenerator.mutex());
         cudaGenerator.set_current_seed(static_cast<uint64_t>(seed));
       }
@@ -119,7 +122,7 @@ Napi::Value Uniform_(const Napi::CallbackInfo& info) {
     const double from = doubleArg(arg(info, 1), "from");
     const double to = doubleArg(arg(info, 2), "to");
     checkRange(from <= to, "from must be <= to");
-    at::NoGradGuard noGrad;
+    c10::NoGradGuard noGrad;
     t.uniform_(from, to);
     return info[0];
   });
@@ -131,7 +134,7 @@ Napi::Value Normal_(const Napi::CallbackInfo& info) {
     const double mean = doubleArg(arg(info, 1), "mean");
     const double std = doubleArg(arg(info, 2), "std");
     checkRange(std >= 0, "std must be >= 0");
-    at::NoGradGuard noGrad;
+    c10::NoGradGuard noGrad;
     t.normal_(mean, std);
     return info[0];
   });
@@ -141,7 +144,7 @@ Napi::Value Fill_(const Napi::CallbackInfo& info) {
   return guard(info.Env(), "fill_", [&]() -> Napi::Value {
     const at::Tensor& t = tensorArg(arg(info, 0), "input");
     const double value = doubleArg(arg(info, 1), "value");
-    at::NoGradGuard noGrad;
+    c10::NoGradGuard noGrad;
     t.fill_(value);
     return info[0];
   });
@@ -155,7 +158,7 @@ Napi::Value Copy_(const Napi::CallbackInfo& info) {
   return guard(info.Env(), "copy_", [&]() -> Napi::Value {
     const at::Tensor& dst = tensorArg(arg(info, 0), "input");
     const at::Tensor& src = tensorArg(arg(info, 1), "src");
-    at::NoGradGuard noGrad;
+    c10::NoGradGuard noGrad;
     dst.copy_(src);
     return info[0];
   });

@@ -393,23 +393,6 @@ Napi::Value TvStack(const Napi::CallbackInfo& info) {
   });
 }
 
-// topkProbabilities(logits [N, C], k) -> { values: probabilities [N, k], indices [N, k] }:
-// softmax over dim 1, then topk (largest, sorted), as a classifier's answer.
-Napi::Value TvTopk(const Napi::CallbackInfo& info) {
-  return guard(info.Env(), "topk", [&]() -> Napi::Value {
-    const at::Tensor& logits = tensorArg(arg(info, 0), "logits");
-    const int64_t k = intArg(arg(info, 1), "k");
-    checkRange(logits.dim() == 2, "expected logits of shape [N, C] but it has " + std::to_string(logits.dim()) + " dimensions");
-    checkRange(k >= 1 && k <= logits.size(1), "k must be between 1 and " + std::to_string(logits.size(1)));
-    at::Tensor probs = at::softmax(logits, 1);
-    auto result = at::topk(probs, k, 1, true, true);
-    Napi::Object out = Napi::Object::New(info.Env());
-    out.Set("values", Tensor::Wrap(info.Env(), std::get<0>(result)));
-    out.Set("indices", Tensor::Wrap(info.Env(), std::get<1>(result)));
-    return out;
-  });
-}
-
 }  // namespace
 
 void InitInterpolate(Napi::Env, Napi::Object exports) {
@@ -423,7 +406,6 @@ void InitInterpolate(Napi::Env, Napi::Object exports) {
   exportFunction(exports, "tvConvertDtype", TvConvertDtype);
   exportFunction(exports, "tvNormalize", TvNormalize);
   exportFunction(exports, "tvStack", TvStack);
-  exportFunction(exports, "tvTopk", TvTopk);
 }
 
 }  // namespace ltr

@@ -49,8 +49,59 @@ Napi::Value CrossEntropy(const Napi::CallbackInfo& info) {
   });
 }
 
+
+// ---------------------------------------------------------------------------
+// The other losses of the tensor surface, as torch.nn.functional calls them.
+
+// mseLoss(input, target, reduction) / l1Loss: F.mse_loss broadcasts both first.
+template <bool L1>
+Napi::Value PointwiseLoss(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), L1 ? "l1Loss" : "mseLoss", [&]() -> Napi::Value {
+    const at::Tensor& input = tensorArg(arg(info, 0), "input");
+    const at::Tensor& target = tensorArg(arg(info, 1), "target");
+    const int64_t reduction = reductionArg(arg(info, 2));
+    const auto both = at::broadcast_tensors({input, target});
+    return Tensor::Wrap(info.Env(), L1 ? at::l1_loss(both[0], both[1], reduction) : at::mse_loss(both[0], both[1], reduction));
+  });
+}
+
+// nllLoss(input, target, weight?, reduction, ignoreIndex): log-probabilities (N, C, ...) and int64 classes.
+Napi::Value NllLoss(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), "nllLoss", [&]() -> Napi::Value {
+    const at::Tensor& input = tensorArg(arg(info, 0), "input");
+    const at::Tensor& target = tensorArg(arg(info, 1), "target");
+    const auto weight = optionalTensorArg(arg(info, 2), "weight");
+    const int64_t reduction = reductionArg(arg(info, 3));
+    const int64_t ignoreIndex = intArg(arg(info, 4), "ignoreIndex");
+    if (target.scalar_type() != at::kLong) {
+      throw ArgTypeError(std::string("expected int64 class indices for target but it is ") + dtypeName(target.scalar_type()));
+    }
+    return Tensor::Wrap(info.Env(), at::nll_loss_nd(input, target, weight, reduction, ignoreIndex));
+  });
+}
+
+// binaryCrossEntropyWithLogits(input, target, weight?, posWeight?, reduction)
+Napi::Value BceWithLogits(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), "binaryCrossEntropyWithLogits", [&]() -> Napi::Value {
+    const at::Tensor& input = tensorArg(arg(info, 0), "input");
+    const at::Tensor& target = tensorArg(arg(info, 1), "target");
+    const auto weight = optionalTensorArg(arg(info, 2), "weight");
+    const auto posWeight = optionalTensorArg(arg(info, 3), "posWeight");
+    const int64_t reduction = reductionArg(arg(info, 4));
+    checkRange(target.sizes().equals(input.sizes()), "target size " + c10::str(target.sizes()) +
+                                                         " must be the same as input size " + c10::str(input.sizes()));
+    return Tensor::Wrap(info.Env(), at::binary_cross_entropy_with_logits(input, target, weight, posWeight, reduction));
+  });
+}
+
 }  // namespace
 
-void InitLoss(Napi::Env, Napi::Object exports) { exportFunction(exports, "crossEntropy", CrossEntropy); }
+void InitLoss(Napi::Env, Napi::Object exports) {
+  exportFunction(exports, "crossEntropy", CrossEntropy);
+  exportFunction(exports, "mseLoss", PointwiseLoss<false>);
+  exportFunction(exports, "l1Loss", PointwiseLoss<true>);
+  exportFunction(exports, "nllLoss", NllLoss);
+  exportFunction(exports, "binaryCrossEntropyWithLogits", BceWithLogits);
+}
 
 }  // namespace ltr

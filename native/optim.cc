@@ -7,6 +7,9 @@
 // loop here rather than in JS saves a round trip per op per parameter.
 #include <cmath>
 
+#include <c10/core/GradMode.h>
+#include <torch/version.h>
+
 #include "addon.h"
 #include "args.h"
 #include "errors.h"
@@ -72,7 +75,7 @@ Napi::Value SgdStep(const Napi::CallbackInfo& info) {
     const bool nesterov = boolArg(arg(info, 6), "nesterov");
     const bool maximize = boolArg(arg(info, 7), "maximize");
     checkParams(params);
-    at::NoGradGuard noGrad;
+    c10::NoGradGuard noGrad;
     std::vector<at::Tensor> after(params.size());
     for (size_t i = 0; i < params.size(); ++i) {
       if (buffers[i]) after[i] = *buffers[i];
@@ -117,7 +120,7 @@ Napi::Value AdamStep(const Napi::CallbackInfo& info) {
     const bool decoupled = boolArg(arg(info, 11), "decoupledWeightDecay");
     const bool maximize = boolArg(arg(info, 12), "maximize");
     checkParams(params);
-    at::NoGradGuard noGrad;
+    c10::NoGradGuard noGrad;
     const size_t n = params.size();
     std::vector<at::Tensor> stepOut(n), avgOut(n), sqOut(n), maxOut(n);
     for (size_t i = 0; i < n; ++i) {
@@ -140,13 +143,23 @@ Napi::Value AdamStep(const Napi::CallbackInfo& info) {
       } else if (weightDecay != 0) {
         grad = grad.add(param, weightDecay);
       }
+      // PyTorch 2.x's Adam moves exp_avg with lerp_ (a different rounding than
+      // 1.13's mul_ + add_); replay whichever the libtorch in use ships with.
+#if TORCH_VERSION_MAJOR >= 2
+      avgOut[i].lerp_(grad, 1 - beta1);
+#else
       avgOut[i].mul_(beta1).add_(grad, 1 - beta1);
+#endif
       sqOut[i].mul_(beta2).addcmul_(grad, grad, 1 - beta2);
       const double step = stepOut[i].item().toDouble();
       const double biasCorrection1 = 1 - std::pow(beta1, step);
       const double biasCorrection2 = 1 - std::pow(beta2, step);
       const double stepSize = lr / biasCorrection1;
-      const double biasCorrection2Sqrt = std::sqrt(biasCorrection2);
+#if TORCH_VERSION_MAJOR >= 2
+      const double biasCorrection2Sqrt = std::pow(biasCorrection2, 0.5);  // 2.x: bias_correction2**0.5
+#else
+      const double biasCorrection2Sqrt = std::sqrt(biasCorrection2);      // 1.13: math.sqrt(...)
+#endif
       at::Tensor denom;
       if (amsgrad) {
         at::maximum_out(maxOut[i], maxOut[i], sqOut[i]);

@@ -3,6 +3,9 @@
 #include "args.h"
 #include "errors.h"
 #include "tensor.h"
+#include "opsupport.h"
+
+#include <torch/version.h>
 
 namespace ltr {
 
@@ -87,6 +90,154 @@ Napi::Value Allclose(const Napi::CallbackInfo& info) {
   });
 }
 
+
+// ---------------------------------------------------------------------------
+// Reductions along a dimension (the tensor surface): two-output ops return
+// [values, indices] and lib/tensor.ts names them as PyTorch's namedtuples do.
+
+// maxDim(t, dim, keepdim) / minDim -> [values, indices]
+template <bool Max>
+Napi::Value ExtremeDim(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), Max ? "max" : "min", [&]() -> Napi::Value {
+    const at::Tensor& t = tensorArg(arg(info, 0), "input");
+    const int64_t dim = intArg(arg(info, 1), "dim");
+    const bool keepdim = flagArg(arg(info, 2), "keepdim");
+    auto r = Max ? at::max(t, dim, keepdim) : at::min(t, dim, keepdim);
+    return wrapAll(info.Env(), {std::get<0>(r), std::get<1>(r)});
+  });
+}
+
+// argmin(t, dim?, keepdim?)
+Napi::Value Argmin(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), "argmin", [&]() -> Napi::Value {
+    const at::Tensor& t = tensorArg(arg(info, 0), "input");
+    return Tensor::Wrap(info.Env(), at::argmin(t, optionalIntArg(arg(info, 1), "dim"), flagArg(arg(info, 2), "keepdim")));
+  });
+}
+
+// prod(t, dim?, keepdim?, dtype?) -- one dim at most, as in PyTorch.
+Napi::Value Prod(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), "prod", [&]() -> Napi::Value {
+    const at::Tensor& t = tensorArg(arg(info, 0), "input");
+    const auto dim = optionalIntArg(arg(info, 1), "dim");
+    const bool keepdim = flagArg(arg(info, 2), "keepdim");
+    c10::optional<at::ScalarType> dtype;
+    if (auto d = optionalDtypeArg(arg(info, 3), "dtype")) dtype = *d;
+    return Tensor::Wrap(info.Env(), dim ? at::prod(t, *dim, keepdim, dtype) : at::prod(t, dtype));
+  });
+}
+
+// stdVar(t, isStd, dims?, correction, keepdim)
+Napi::Value StdVar(const Napi::CallbackInfo& info) {
+  const bool isStd = flagArg(arg(info, 1), "isStd");
+  return guard(info.Env(), isStd ? "std" : "var", [&]() -> Napi::Value {
+    const at::Tensor& t = tensorArg(arg(info, 0), "input");
+    const auto dims = optionalDimsArg(arg(info, 2), "dim");
+    const int64_t correction = isNullish(arg(info, 3)) ? 1 : intArg(info[3], "correction");
+    checkRange(correction >= 0, "correction must be >= 0 but received " + std::to_string(correction));
+    const bool keepdim = flagArg(arg(info, 4), "keepdim");
+    requireFloating(t);
+    at::OptionalIntArrayRef dimRef;
+    if (dims) dimRef = *dims;
+#if TORCH_VERSION_MAJOR >= 2
+    const c10::optional<at::Scalar> corr(at::Scalar(correction));  // 2.x takes a Scalar correction
+#else
+    const c10::optional<int64_t> corr(correction);
+#endif
+    return Tensor::Wrap(info.Env(), isStd ? at::std(t, dimRef, corr, keepdim) : at::var(t, dimRef, corr, keepdim));
+  });
+}
+
+// norm(t, p, dims?, keepdim) -- torch.norm / Tensor.norm, which run linalg.vector_norm.
+Napi::Value Norm(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), "norm", [&]() -> Napi::Value {
+    const at::Tensor& t = tensorArg(arg(info, 0), "input");
+    const double p = isNullish(arg(info, 1)) ? 2.0 : doubleArg(info[1], "p");
+    const auto dims = optionalDimsArg(arg(info, 2), "dim");
+    const bool keepdim = flagArg(arg(info, 3), "keepdim");
+    requireFloating(t);
+    at::OptionalIntArrayRef dimRef;
+    if (dims) dimRef = *dims;
+    return Tensor::Wrap(info.Env(), at::linalg_vector_norm(t, numberScalar(p), dimRef, keepdim, c10::nullopt));
+  });
+}
+
+// logsumexp(t, dims, keepdim)
+Napi::Value Logsumexp(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), "logsumexp", [&]() -> Napi::Value {
+    const at::Tensor& t = tensorArg(arg(info, 0), "input");
+    const auto dims = optionalDimsArg(arg(info, 1), "dim");
+    checkRange(dims.has_value(), "dim is required (a number or an array of numbers)");
+    return Tensor::Wrap(info.Env(), at::logsumexp(t, *dims, flagArg(arg(info, 2), "keepdim")));
+  });
+}
+
+// cumsum(t, dim, dtype?) / cumprod
+template <bool Prod>
+Napi::Value Cumulative(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), Prod ? "cumprod" : "cumsum", [&]() -> Napi::Value {
+    const at::Tensor& t = tensorArg(arg(info, 0), "input");
+    const int64_t dim = intArg(arg(info, 1), "dim");
+    c10::optional<at::ScalarType> dtype;
+    if (auto d = optionalDtypeArg(arg(info, 2), "dtype")) dtype = *d;
+    return Tensor::Wrap(info.Env(), Prod ? at::cumprod(t, dim, dtype) : at::cumsum(t, dim, dtype));
+  });
+}
+
+// topk(t, k, dim, largest, sorted) -> [values, indices]
+Napi::Value Topk(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), "topk", [&]() -> Napi::Value {
+    const at::Tensor& t = tensorArg(arg(info, 0), "input");
+    const int64_t k = intArg(arg(info, 1), "k");
+    const int64_t dim = isNullish(arg(info, 2)) ? -1 : intArg(info[2], "dim");
+    const bool largest = flagArg(arg(info, 3), "largest", true);
+    const bool sorted = flagArg(arg(info, 4), "sorted", true);
+    checkRange(k >= 0, "k must be >= 0 but received " + std::to_string(k));
+    const int64_t size = t.dim() == 0 ? 1 : t.size(checkedDim(t, dim));
+    checkRange(k <= size, "k (" + std::to_string(k) + ") is larger than the size of dim " + std::to_string(dim) +
+                              " (" + std::to_string(size) + ")");
+    auto r = at::topk(t, k, dim, largest, sorted);
+    return wrapAll(info.Env(), {std::get<0>(r), std::get<1>(r)});
+  });
+}
+
+// sort(t, dim, descending, stable) -> [values, indices]
+Napi::Value Sort(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), "sort", [&]() -> Napi::Value {
+    const at::Tensor& t = tensorArg(arg(info, 0), "input");
+    const int64_t dim = isNullish(arg(info, 1)) ? -1 : intArg(info[1], "dim");
+    const bool descending = flagArg(arg(info, 2), "descending");
+    const bool stable = flagArg(arg(info, 3), "stable");
+    auto r = at::sort(t, stable, dim, descending);
+    return wrapAll(info.Env(), {std::get<0>(r), std::get<1>(r)});
+  });
+}
+
+// argsort(t, dim, descending, stable)
+Napi::Value Argsort(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), "argsort", [&]() -> Napi::Value {
+    const at::Tensor& t = tensorArg(arg(info, 0), "input");
+    const int64_t dim = isNullish(arg(info, 1)) ? -1 : intArg(info[1], "dim");
+    const bool descending = flagArg(arg(info, 2), "descending");
+    const bool stable = flagArg(arg(info, 3), "stable");
+    return Tensor::Wrap(info.Env(), stable ? at::argsort(t, true, dim, descending) : at::argsort(t, dim, descending));
+  });
+}
+
+// unique(t, sorted, returnInverse, returnCounts, dim?) -> [output, inverseIndices, counts],
+// through the same ATen ops torch.unique calls (_unique2, or unique_dim with a dim).
+Napi::Value Unique(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), "unique", [&]() -> Napi::Value {
+    const at::Tensor& t = tensorArg(arg(info, 0), "input");
+    const bool sorted = flagArg(arg(info, 1), "sorted", true);
+    const bool inverse = flagArg(arg(info, 2), "returnInverse");
+    const bool counts = flagArg(arg(info, 3), "returnCounts");
+    const auto dim = optionalIntArg(arg(info, 4), "dim");
+    auto r = dim ? at::unique_dim(t, *dim, sorted, inverse, counts) : at::_unique2(t, sorted, inverse, counts);
+    return wrapAll(info.Env(), {std::get<0>(r), std::get<1>(r), std::get<2>(r)});
+  });
+}
+
 }  // namespace
 
 void InitReduce(Napi::Env, Napi::Object exports) {
@@ -97,6 +248,19 @@ void InitReduce(Napi::Env, Napi::Object exports) {
   exportFunction(exports, "min", Extreme<false>);
   exportFunction(exports, "equal", Equal);
   exportFunction(exports, "allclose", Allclose);
+  exportFunction(exports, "maxDim", ExtremeDim<true>);
+  exportFunction(exports, "minDim", ExtremeDim<false>);
+  exportFunction(exports, "argmin", Argmin);
+  exportFunction(exports, "prod", Prod);
+  exportFunction(exports, "stdVar", StdVar);
+  exportFunction(exports, "norm", Norm);
+  exportFunction(exports, "logsumexp", Logsumexp);
+  exportFunction(exports, "cumsum", Cumulative<false>);
+  exportFunction(exports, "cumprod", Cumulative<true>);
+  exportFunction(exports, "topk", Topk);
+  exportFunction(exports, "sort", Sort);
+  exportFunction(exports, "argsort", Argsort);
+  exportFunction(exports, "unique", Unique);
 }
 
 }  // namespace ltr

@@ -11,6 +11,9 @@
 #ifndef LTR_ADDON_VERSION
 #define LTR_ADDON_VERSION "unknown"
 #endif
+#ifndef LTR_FLAVOUR
+#define LTR_FLAVOUR "cpu"
+#endif
 
 namespace ltr {
 
@@ -56,8 +59,8 @@ Napi::Value CudaDeviceCount(const Napi::CallbackInfo& info) {
   });
 }
 
-// versions() -> { libtorch, cuda, cudnn, addon, parallel }; cuda/cudnn are null
-// on a CPU-only libtorch.
+// versions() -> { libtorch, cuda, cudnn, addon, parallel, builtWithCuda, cudaAvailable, ... };
+// cuda/cudnn are null when no CUDA libtorch is loaded.
 Napi::Value Versions(const Napi::CallbackInfo& info) {
   return guard(info.Env(), "versions", [&]() -> Napi::Value {
     Napi::Env env = info.Env();
@@ -78,6 +81,15 @@ Napi::Value Versions(const Napi::CallbackInfo& info) {
       out.Set("cudnn", env.Null());
     }
     out.Set("parallel", at::get_parallel_info());
+    // What this binary was linked for, against what the process can use now:
+    // a CUDA-linked addon on a machine without a GPU says builtWithCuda true
+    // and cudaAvailable false.
+    out.Set("builtWithCuda", std::string(LTR_FLAVOUR) == "cuda");
+    out.Set("cudaAvailable", at::hasCUDA() && hooks.getNumGPUs() > 0);
+    out.Set("mkl", at::hasMKL());
+    out.Set("mkldnn", at::hasMKLDNN());
+    out.Set("openmp", at::hasOpenMP());
+    out.Set("cxx11abi", static_cast<bool>(_GLIBCXX_USE_CXX11_ABI));
     return out;
   });
 }

@@ -16,7 +16,7 @@ import * as torch from '../lib/index.js';
 import { resnet18 } from '../resnet/index.js';
 
 const OUT = resolve('demo-output');
-const PYTHON = '/usr/bin/python3';
+const PYTHON = process.env.LTR_PYTHON || '/usr/bin/python3'; // the Python of the libtorch in use
 const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
 
 function parityShowcase(): void {

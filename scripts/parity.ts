@@ -61,7 +61,7 @@ export function ensureFixtures(): void {
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
   console.log('parity: making the Python reference fixtures (about 2 minutes)');
-  execFileSync('/usr/bin/python3', [join(reference, 'resnet.py'), tmp], { stdio: ['ignore', 'inherit', 'inherit'], cwd: ROOT });
+  execFileSync(process.env.LTR_PYTHON || '/usr/bin/python3', [join(reference, 'resnet.py'), tmp], { stdio: ['ignore', 'inherit', 'inherit'], cwd: ROOT });
   writeFileSync(join(tmp, '.stamp'), stamp);
   rmSync(FIXTURE_DIR, { recursive: true, force: true });
   renameSync(tmp, FIXTURE_DIR);
@@ -271,7 +271,7 @@ export function runCase(c: ParityCase, manifest: Manifest, dir = FIXTURE_DIR): C
     model.train();
     torch.tidy(() => {
       const out = model.forward(x) as Tensor;
-      const loss = torch.functional.crossEntropy(out, target);
+      const loss = torch.nn.functional.crossEntropy(out, target);
       loss.backward();
       checks.push(
         compareTensors('train', t0, [

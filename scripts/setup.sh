@@ -48,16 +48,21 @@ if [ -f "$stamp" ] && [ "$(cat "$stamp")" != "$want" ]; then
   say "libtorch changed ($(cat "$stamp") -> $want): reconfiguring"
   rm -rf build
 fi
-mkdir -p build
+mkdir -p build .cache
 # One build at a time: parallel `npm test` runs share build/.
-exec 9>build/.build-lock
+exec 9>.cache/build-lock
 flock 9
-if ! npx --no-install cmake-js compile --log-level warn >build/setup-build.log 2>&1; then
-  cat build/setup-build.log >&2
-  echo "setup: the native build failed (log above, also in build/setup-build.log)" >&2
+# The log lives outside build/, so nothing that cleans build/ can take it.
+log=.cache/setup-build.log
+# With CCACHE_BASEDIR, compile lines use relative paths, so other checkouts and
+# the prebuild folders (build-<tag>/) share ccache's entries.
+if ! CCACHE_BASEDIR="${CCACHE_BASEDIR:-$PWD}" node scripts/cmake.mjs >"$log" 2>&1; then
+  cat "$log" >&2
+  echo "setup: the native build failed (the compiler's messages are above; also in $log)" >&2
   exit 1
 fi
-grep -q 'Building CXX' build/setup-build.log && say "native addon built"
+grep -qE 'Building CXX|Linking CXX' "$log" && say "native addon built"
+mkdir -p build
 printf '%s' "$want" > "$stamp"
 flock -u 9
 

@@ -13,7 +13,7 @@ import * as torch from '../lib/index.js';
 import { nn, type Tensor } from '../lib/index.js';
 import { resnet18, resnet50 } from '../resnet/index.js';
 
-const F = torch.functional;
+const F = torch.nn.functional;
 const tmp = mkdtempSync(join(tmpdir(), 'ltr-async-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 

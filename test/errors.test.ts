@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import * as torch from '../lib/index.js';
 import type { Tensor } from '../lib/index.js';
 
-const F = torch.functional;
+const F = torch.nn.functional;
 
 // The tests deliberately pass what the types forbid.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -307,6 +307,6 @@ describe('errors', () => {
   describe('factories and tensor()', () => it.each(factories)('%s', (...c) => check(c as unknown as Case)));
   describe("'cuda' on a CPU-only libtorch", () => it.each(cuda)('%s', (...c) => check(c as unknown as Case)));
   describe('Tensor methods and autograd', () => it.each(tensorMethods)('%s', (...c) => check(c as unknown as Case)));
-  describe('torch.functional', () => it.each(functional)('%s', (...c) => check(c as unknown as Case)));
+  describe('torch.nn.functional', () => it.each(functional)('%s', (...c) => check(c as unknown as Case)));
   describe('disposed tensors', () => it.each(disposedTensors)('%s', (...c) => check(c as unknown as Case)));
 });

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import * as torch from '../lib/index.js';
 import { resnet18, resnet50 } from '../resnet/index.js';
-import { FIXTURES, ROOT } from './setup/fixtures.js';
+import { FIXTURES, PYTHON, ROOT } from './setup/fixtures.js';
 
 const DIR = join(FIXTURES, 'io');
 let tmp: string;
@@ -67,7 +67,7 @@ describe('checkpoints with whole ResNets', () => {
       },
     };
     writeFileSync(out('spec.json'), JSON.stringify(spec));
-    const stdout = execFileSync('/usr/bin/python3', [join(ROOT, 'scripts', 'reference', 'io.py'), '--check', out('spec.json')], { encoding: 'utf8', cwd: ROOT });
+    const stdout = execFileSync(PYTHON, [join(ROOT, 'scripts', 'reference', 'io.py'), '--check', out('spec.json')], { encoding: 'utf8', cwd: ROOT });
     const result = JSON.parse(stdout.trim().split('\n').pop()!) as Record<string, string>;
     expect(result).toEqual({ pth: 'ok', safetensors: 'ok' });
 

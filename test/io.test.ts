@@ -15,10 +15,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { main } from '../cli/main.js';
 import * as torch from '../lib/index.js';
-import { FIXTURES, ROOT } from './setup/fixtures.js';
+import { FIXTURES, PYTHON, ROOT } from './setup/fixtures.js';
 
 const DIR = join(FIXTURES, 'io');
-const PYTHON = '/usr/bin/python3';
 const IO_PY = join(ROOT, 'scripts', 'reference', 'io.py');
 
 interface RefEntry {

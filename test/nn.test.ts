@@ -12,7 +12,7 @@ import * as torch from '../lib/index.js';
 import { nn, type Tensor } from '../lib/index.js';
 import { FIXTURES } from './setup/fixtures.js';
 
-const F = torch.functional;
+const F = torch.nn.functional;
 const DIR = join(FIXTURES, 'resnet', 'nn');
 const npy = (name: string): Tensor => torch.loadNpy(join(DIR, `${name}.npy`));
 

@@ -13,7 +13,7 @@ import * as torch from '../lib/index.js';
 import type { DType, Tensor } from '../lib/index.js';
 import { FIXTURES } from './setup/fixtures.js';
 
-const F = torch.functional;
+const F = torch.nn.functional;
 const DIR = join(FIXTURES, 'ops');
 
 export interface Ref {
@@ -88,8 +88,8 @@ const RUN: Record<string, (t: Inputs, o: Options) => Tensor> = {
     expect(r).toBe(h); // in place: the same tensor comes back
     return r;
   },
-  maxPool2d: (t, o) => F.maxPool2d(t.input!, o as torch.functional.MaxPool2dOptions),
-  avgPool2d: (t, o) => F.avgPool2d(t.input!, o as torch.functional.AvgPool2dOptions),
+  maxPool2d: (t, o) => F.maxPool2d(t.input!, o as torch.nn.functional.MaxPool2dOptions),
+  avgPool2d: (t, o) => F.avgPool2d(t.input!, o as torch.nn.functional.AvgPool2dOptions),
   adaptiveAvgPool2d: (t, o) => F.adaptiveAvgPool2d(t.input!, o.outputSize),
   linear: (t) => F.linear(t.input!, t.weight!, t.bias ?? null),
   flatten: (t, o) => F.flatten(t.input!, o.startDim, o.endDim),

@@ -33,7 +33,7 @@ describe('training parity with PyTorch (resnet18, 10 steps)', () => {
       for (let s = 0; s < manifest.steps; s++) {
         opt.zeroGrad();
         const loss = torch.tidy(() => {
-          const l = torch.functional.crossEntropy(model.forward(npy(`x${s}`)), npy(`y${s}`));
+          const l = torch.nn.functional.crossEntropy(model.forward(npy(`x${s}`)), npy(`y${s}`));
           l.backward();
           return l.item();
         });

@@ -53,7 +53,7 @@ function run(c: Case): Tensor {
     case 'normalize':
       return T.normalize(T.convertImageDtype(img, 'float32'), a.mean, a.std);
     case 'interpolate':
-      return torch.functional.interpolate(img, {
+      return torch.nn.functional.interpolate(img, {
         mode: a.mode,
         size: a.size,
         scaleFactor: a.scale_factor,
@@ -127,10 +127,10 @@ describe('transforms errors name the op', () => {
     ['normalize channels', () => transforms.normalize(torch.zeros([3, 2, 2]), [0.5, 0.5], [1, 1]), RangeError, 'normalize: mean needs 1 or 3 entries but has 2'],
     ['normalize zero std', () => transforms.normalize(torch.zeros([3, 2, 2]), [0.5], [0]), RangeError, 'normalize: std evaluated to zero'],
     ['convertImageDtype unsafe', () => transforms.convertImageDtype(torch.zeros([3, 2, 2]), 'int32'), RangeError, 'convertImageDtype: the cast from float32 to int32 cannot be performed safely'],
-    ['interpolate mode', () => torch.functional.interpolate(torch.zeros([1, 1, 2, 2]), { size: 3, mode: 'area' as never }), RangeError, "interpolate: mode must be 'nearest'"],
-    ['interpolate both', () => torch.functional.interpolate(torch.zeros([1, 1, 2, 2]), { size: 3, scaleFactor: 2 }), RangeError, 'interpolate: give exactly one of size and scaleFactor'],
-    ['interpolate 3-D', () => torch.functional.interpolate(torch.zeros([1, 2, 2]), { size: 3 }), RangeError, 'interpolate: expected a 4-D (N, C, H, W) input'],
-    ['interpolate alignCorners', () => torch.functional.interpolate(torch.zeros([1, 1, 2, 2]), { size: 3, alignCorners: true }), RangeError, 'interpolate: the alignCorners option can only be set'],
+    ['interpolate mode', () => torch.nn.functional.interpolate(torch.zeros([1, 1, 2, 2]), { size: 3, mode: 'area' as never }), RangeError, "interpolate: mode must be 'nearest'"],
+    ['interpolate both', () => torch.nn.functional.interpolate(torch.zeros([1, 1, 2, 2]), { size: 3, scaleFactor: 2 }), RangeError, 'interpolate: give exactly one of size and scaleFactor'],
+    ['interpolate 3-D', () => torch.nn.functional.interpolate(torch.zeros([1, 2, 2]), { size: 3 }), RangeError, 'interpolate: expected a 4-D (N, C, H, W) input'],
+    ['interpolate alignCorners', () => torch.nn.functional.interpolate(torch.zeros([1, 1, 2, 2]), { size: 3, alignCorners: true }), RangeError, 'interpolate: the alignCorners option can only be set'],
   ] as const)('%s', (_name, fn, type, message) => {
     expect(fn).toThrow(type);
     expect(fn).toThrow(message);

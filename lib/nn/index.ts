@@ -13,3 +13,5 @@ export { Flatten } from './flatten.js';
 export { Sequential } from './container.js';
 export { CrossEntropyLoss, type CrossEntropyLossOptions } from './loss.js';
 export * as init from './init.js';
+// torch.nn.functional: PyTorch's home for the functional ops (torch.functional is another module there).
+export * as functional from '../functional.js';

@@ -15,7 +15,7 @@ const y = torch.tensor(BigInt64Array.from({ length: batch }, (_, i) => BigInt(i 
 
 function step(): number {
   const loss = torch.tidy(() => {
-    const l = torch.functional.crossEntropy(model.forward(x), y);
+    const l = torch.nn.functional.crossEntropy(model.forward(x), y);
     l.backward();
     return l.item();
   });

@@ -1,10 +1,12 @@
 // Vitest global setup: makes the Python reference fixtures once and caches
-// them under .cache/fixtures/<script>/ (ignored by git). A fixture set is
-// remade when its script, the shared helper or the Python torch version changes.
+// them under .cache/fixtures/torch-<version>/<script>/ (ignored by git). A
+// fixture set is remade when its script or the shared helper changes, and each
+// torch version has its own.
 //
-// Every scripts/reference/*.py runs as `/usr/bin/python3 SCRIPT OUTDIR`
-// (Debian's python3-torch: the same libtorch_cpu.so the addon links, which is
-// what makes bit-exact parity possible).
+// Every scripts/reference/*.py runs as `$LTR_PYTHON SCRIPT OUTDIR`, by default
+// `/usr/bin/python3` (Debian's python3-torch: the same libtorch_cpu.so the
+// addon links, which is what makes bit-exact parity possible). Against another
+// libtorch, LTR_PYTHON must be that libtorch's own Python (e.g. a venv's).
 
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -12,9 +14,20 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, w
 import { join, resolve } from 'node:path';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..');
-export const FIXTURES = join(ROOT, '.cache', 'fixtures');
+/** The Python reference: the Python of the libtorch under test. */
+export const PYTHON = process.env.LTR_PYTHON || '/usr/bin/python3';
+
+/** torch.__version__ of PYTHON, asked once per run (vitest's workers inherit it through the environment). */
+function torchVersion(): string {
+  if (!process.env.LTR_TORCH_VERSION) {
+    process.env.LTR_TORCH_VERSION = execFileSync(PYTHON, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' }).trim();
+  }
+  return process.env.LTR_TORCH_VERSION;
+}
+
+export const TORCH_VERSION = torchVersion();
+export const FIXTURES = join(ROOT, '.cache', 'fixtures', `torch-${TORCH_VERSION}`);
 const REFERENCE = join(ROOT, 'scripts', 'reference');
-const PYTHON = '/usr/bin/python3';
 
 function stampFor(script: string): string {
   const hash = createHash('sha256');
