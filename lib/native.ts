@@ -212,7 +212,6 @@ export interface NativeAddon {
   tvHflip(img: U): T;
   tvConvertDtype(img: U, dtype: U): T;
   tvNormalize(img: U, mean: U, std: U, inplace: U): T;
-  tvStack(tensors: U): T;
 }
 
 /** A recorded forward (native/jit.cc): opaque to JavaScript. */

@@ -384,15 +384,6 @@ Napi::Value TvImagenetAsync(const Napi::CallbackInfo& info) {
   });
 }
 
-// stackImages(tensors): torch.stack along a new batch dimension (what a server's micro-batch needs).
-Napi::Value TvStack(const Napi::CallbackInfo& info) {
-  return guard(info.Env(), "stack", [&]() -> Napi::Value {
-    const std::vector<at::Tensor> tensors = tensorListArg(arg(info, 0), "tensors");
-    checkRange(!tensors.empty(), "expected a non-empty list of tensors");
-    return Tensor::Wrap(info.Env(), at::stack(tensors, 0));
-  });
-}
-
 }  // namespace
 
 void InitInterpolate(Napi::Env, Napi::Object exports) {
@@ -405,7 +396,6 @@ void InitInterpolate(Napi::Env, Napi::Object exports) {
   exportFunction(exports, "tvHflip", TvHflip);
   exportFunction(exports, "tvConvertDtype", TvConvertDtype);
   exportFunction(exports, "tvNormalize", TvNormalize);
-  exportFunction(exports, "tvStack", TvStack);
 }
 
 }  // namespace ltr

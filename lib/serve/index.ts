@@ -81,7 +81,7 @@ class BatchedClassifier extends Module {
     this.registerModule('model', model);
   }
   forward(...images: Tensor[]): Tensor {
-    const batch = new Tensor(native.tvStack(images.map(unwrap)));
+    const batch = new Tensor(native.stack(images.map(unwrap), 0));
     const x = this.device === 'cpu' ? batch : batch.to(this.device);
     const logits = this.model.forward(x) as Tensor;
     return logits.softmax(1);
