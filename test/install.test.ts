@@ -6,7 +6,7 @@
 // removed, the install step must say what is missing when it cannot build,
 // and build from source when it can, with the same logits again.
 import { execFileSync, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 
@@ -147,6 +147,17 @@ describe.skipIf(!canPack)('npm install of the packed tarball', () => {
     expect(doctor.status, doctor.out).toBe(0);
     expect(doctor.out).toMatch(/binary: +prebuilt .*torch-[\d.]+-(cpu|cuda)/);
     expect(doctor.out).toMatch(/verdict: OK/);
+
+    // A broken libtorch (libc10.so missing): doctor names the library and the fix, exit 1.
+    const broken = join(dir, 'broken-libtorch');
+    mkdirSync(join(broken, 'lib'), { recursive: true });
+    writeFileSync(join(broken, 'build-version'), `${underTest?.version}\n`);
+    symlinkSync(realpathSync(join(underTest?.libDir ?? '', system ? `libtorch_cpu.so.${underTest?.version}` : 'libtorch_cpu.so')), join(broken, 'lib', 'libtorch_cpu.so'));
+    const sick = await run('npx', ['--offline', 'libtorch-resnet', 'doctor'], { cwd: project, env: { ...env, LIBTORCH: broken } });
+    expect(sick.status, sick.out).toBe(1);
+    expect(sick.out).toMatch(/loads: +NO/);
+    expect(sick.out).toMatch(/libc10\.so: cannot open shared object file/);
+    expect(sick.out).toMatch(/fix: libc10\.so is missing: the libtorch the binary was built for/);
   }, 600_000);
 
   it('without a matching prebuild and without a toolchain, install says what to install', async () => {
