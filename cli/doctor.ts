@@ -141,7 +141,7 @@ export async function doctor(args: string[], io: Output): Promise<number> {
     lines.push(
       `  CUDA:      built with CUDA: ${v.builtWithCuda ? 'yes' : 'no'}; CUDA available: ${v.cudaAvailable ? 'yes' : 'no'}; GPU devices visible: ${report.gpuDevicesVisible ? 'yes' : 'no'}; CUDA runtime ${v.cuda ?? '-'}; cuDNN ${v.cudnn ?? '-'}`,
       `  threads:   ${report.threads} intra-op`,
-      `  math libs: ${report.blas.join('\n             ') || 'none mapped'}`,
+      `  libraries: ${report.blas.join('\n             ') || 'none mapped'}`,
       `             MKL ${v.mkl ? 'yes' : 'no'}, oneDNN (mkldnn) ${v.mkldnn ? 'yes' : 'no'}, OpenMP ${v.openmp ? 'yes' : 'no'}`,
     );
   }

@@ -68,17 +68,20 @@ Napi::Value Versions(const Napi::CallbackInfo& info) {
     out.Set("libtorch", TORCH_VERSION);
     out.Set("addon", LTR_ADDON_VERSION);
     const auto& hooks = at::detail::getCUDAHooks();
-    if (at::hasCUDA()) {
-      const long cuda = hooks.versionCUDART();
-      out.Set("cuda", std::to_string(cuda / 1000) + "." + std::to_string((cuda % 1000) / 10));
-    } else {
-      out.Set("cuda", env.Null());
-    }
-    if (at::hasCUDA() && hooks.hasCuDNN()) {
-      const long cudnn = hooks.versionCuDNN();
-      out.Set("cudnn", std::to_string(cudnn));
-    } else {
-      out.Set("cudnn", env.Null());
+    // A CUDA-linked binary has libtorch_cuda's hooks registered, so the
+    // runtime and cuDNN versions are known even without a GPU; a CPU-only one
+    // has the stub hooks, which throw when asked.
+    const bool cudaLinked = std::string(LTR_FLAVOUR) == "cuda" || at::hasCUDA();
+    out.Set("cuda", env.Null());
+    out.Set("cudnn", env.Null());
+    if (cudaLinked) {
+      try {
+        const long cuda = hooks.versionCUDART();
+        out.Set("cuda", std::to_string(cuda / 1000) + "." + std::to_string((cuda % 1000) / 10));
+        if (hooks.hasCuDNN()) out.Set("cudnn", std::to_string(hooks.versionCuDNN()));
+      } catch (const c10::Error&) {
+        // stays null: this libtorch cannot say
+      }
     }
     out.Set("parallel", at::get_parallel_info());
     // What this binary was linked for, against what the process can use now:

@@ -44,6 +44,7 @@ cd "$WORK"
 export LTR_PYTHON="$PY" CCACHE_BASEDIR="$WORK"
 unset LTR_TORCH_VERSION
 results=()
+failed=0
 for flavour in $FLAVOURS; do
   say "building the $flavour binary against $TORCH_DIR"
   LIBTORCH="$TORCH_DIR" node scripts/cmake.mjs --out build --flavour "$flavour"
@@ -60,6 +61,7 @@ for flavour in $FLAVOURS; do
   status=${PIPESTATUS[0]}
   set -e
   results+=("$flavour binary: $(grep -E '^tests: ' "$WORK/suite-$flavour.log" | tail -1) (exit $status)")
+  [ "$status" -eq 0 ] || failed=1
 done
 
 # 3. Prebuilds for this torch (CPU and CUDA-linked) in the tarball, installed
@@ -86,6 +88,8 @@ for flavour in cpu cuda; do
         node --input-type=module -e "$check" "$pkg/dist/lib/index.js" "$pkg/dist/resnet/index.js")
   same=$([ "$(echo "$got" | sed 's/.*"sha":"\([0-9a-f]*\)".*/\1/')" = "$(echo "$source_sha" | sed 's/.*"sha":"\([0-9a-f]*\)".*/\1/')" ] && echo "equal to the source build" || echo "DIFFERENT from the source build")
   results+=("prebuilt $flavour binary (offline install): $got, logits $same")
+  [ "$same" = "equal to the source build" ] || failed=1
 done
 say "results"
 printf '  %s\n' "${results[@]}"
+exit $failed

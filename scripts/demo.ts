@@ -14,9 +14,9 @@ import { transformFor } from '../cli/pipeline.js';
 import { DEFAULT_RECIPE, train } from '../cli/train.js';
 import * as torch from '../lib/index.js';
 import { resnet18 } from '../resnet/index.js';
+import { PYTHON } from './fixtures.js';
 
 const OUT = resolve('demo-output');
-const PYTHON = process.env.LTR_PYTHON || '/usr/bin/python3'; // the Python of the libtorch in use
 const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
 
 function parityShowcase(): void {

@@ -20,51 +20,25 @@
 //
 // test/resnet-parity.test.ts runs the same cases through runCase().
 
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 import * as torch from '../lib/index.js';
 import { nn, type Tensor } from '../lib/index.js';
 import * as zoo from '../resnet/index.js';
+import { FIXTURES, makeFixtures, ROOT } from './fixtures.js';
 
 // ---------------------------------------------------------------------------
-// Fixtures (the same cache as test/setup/fixtures.ts: .cache/fixtures/resnet,
-// stamped with the hash of the script and common.py)
+// Fixtures: the same cache as the tests (scripts/fixtures.ts), per torch version.
 
-function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const candidate = join(dir, 'package.json');
-    if (existsSync(candidate) && JSON.parse(readFileSync(candidate, 'utf8')).name === 'libtorch-resnet') return dir;
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error('parity: cannot find the libtorch-resnet package root');
-    dir = parent;
-  }
-}
-
-export const ROOT = packageRoot();
-export const FIXTURE_DIR = join(ROOT, '.cache', 'fixtures', 'resnet');
+export { ROOT };
+export const FIXTURE_DIR = join(FIXTURES, 'resnet');
 
 /** Makes the fixtures when they are missing or stale (what vitest's global setup does for the tests). */
 export function ensureFixtures(): void {
-  const reference = join(ROOT, 'scripts', 'reference');
-  const hash = createHash('sha256');
-  hash.update(readFileSync(join(reference, 'resnet.py')));
-  if (existsSync(join(reference, 'common.py'))) hash.update(readFileSync(join(reference, 'common.py')));
-  const stamp = hash.digest('hex');
-  const stampFile = join(FIXTURE_DIR, '.stamp');
-  if (existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp) return;
-  const tmp = `${FIXTURE_DIR}.tmp-${process.pid}`;
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp, { recursive: true });
-  console.log('parity: making the Python reference fixtures (about 2 minutes)');
-  execFileSync(process.env.LTR_PYTHON || '/usr/bin/python3', [join(reference, 'resnet.py'), tmp], { stdio: ['ignore', 'inherit', 'inherit'], cwd: ROOT });
-  writeFileSync(join(tmp, '.stamp'), stamp);
-  rmSync(FIXTURE_DIR, { recursive: true, force: true });
-  renameSync(tmp, FIXTURE_DIR);
+  makeFixtures(['resnet']);
 }
 
 // ---------------------------------------------------------------------------

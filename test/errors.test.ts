@@ -109,7 +109,8 @@ const tensorMethods: Case[] = [
   ['mul_: int64 in place by a fraction', () => torch.tensor([1n]).mul_(2.5), Error, /^mul: result type Float can't be cast to the desired output type Long$/],
   ['add_: a leaf that requires grad', () => torch.ones([2], { requiresGrad: true }).add_(1), Error, /^add: a leaf Variable that requires grad is being used in an in-place operation\.$/],
   ['matmul: a number', () => torch.ones([2, 3]).matmul(bad(2)), TypeError, /^matmul: expected Tensor for other but received number$/],
-  ['matmul: inner sizes differ', () => torch.ones([2, 3]).matmul(torch.ones([4, 5])), Error, /^matmul: mat1 and mat2 shapes cannot be multiplied \(2x3 and 4x5\)$/],
+  // libtorch 2.x prefixes its message with the inner op ('mm: ').
+  ['matmul: inner sizes differ', () => torch.ones([2, 3]).matmul(torch.ones([4, 5])), Error, /^matmul: (mm: )?mat1 and mat2 shapes cannot be multiplied \(2x3 and 4x5\)$/],
   ['matmul: batched inner sizes differ', () => torch.ones([2, 2, 3]).matmul(torch.ones([2, 4, 5])), Error, /^matmul: .*(Expected size for first two dimensions|must match|cannot be multiplied)/],
   ['matmul: a 0-d operand', () => torch.ones([2]).matmul(torch.ones([2]).sum()), RangeError, /^matmul: both arguments need at least 1 dimension$/],
   ['sum: dim out of range', () => torch.ones([2, 3]).sum(2), Error, /^sum: Dimension out of range \(expected to be in range of \[-2, 1\], but got 2\)$/],

@@ -6,9 +6,9 @@
 // removed, the install step must say what is missing when it cannot build,
 // and build from source when it can, with the same logits again.
 import { execFileSync, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -78,9 +78,16 @@ function expectedLogits(): string {
   return Buffer.from((logits.toArray() as Float32Array).buffer).toString('hex');
 }
 
-// The packed prebuild is built for the system libtorch; its logits compare
-// with this process's only when this process runs on that libtorch too.
-const canPack = existsSync('/usr/include/ATen/ATen.h') && process.platform === 'linux' && resolution.libtorch?.libDir.startsWith('/usr/') === true;
+// The libtorch under test: Debian's, or another one this checkout was built
+// against (scripts/check-libtorch2.sh), whose prebuilds are then packed too and
+// which the user's project is pointed at with LIBTORCH.
+const underTest = resolution.libtorch;
+const system = underTest !== null && underTest.libDir.startsWith('/usr/');
+const libtorchRoot = underTest === null ? '' : dirname(underTest.libDir);
+const userEnv = (env: NodeJS.ProcessEnv): NodeJS.ProcessEnv => (system ? env : { ...env, LIBTORCH: libtorchRoot });
+const headers = system ? '/usr/include/ATen/ATen.h' : join(libtorchRoot, 'include', 'ATen', 'ATen.h');
+const canPack = process.platform === 'linux' && underTest !== null && existsSync(headers);
+const via = system ? 'system' : 'LIBTORCH';
 
 describe.skipIf(!canPack)('npm install of the packed tarball', () => {
   let dir = '';
@@ -97,7 +104,7 @@ describe.skipIf(!canPack)('npm install of the packed tarball', () => {
     const files = execFileSync('git', ['ls-files', '-co', '--exclude-standard', '-z'], { cwd: ROOT, encoding: 'utf8' }).split('\0').filter(Boolean);
     for (const f of files) if (existsSync(join(ROOT, f))) cpSync(join(ROOT, f), join(pkg, f));
     cpSync(join(ROOT, 'node_modules'), join(pkg, 'node_modules'), { recursive: true, verbatimSymlinks: true });
-    const packed = await run('npm', ['pack', '--pack-destination', dir], { cwd: pkg });
+    const packed = await run('npm', ['pack', '--pack-destination', dir], { cwd: pkg, env: system ? process.env : { ...process.env, LTR_PREBUILD_LIBTORCH: libtorchRoot } });
     expect(packed.status, packed.out).toBe(0);
     tarball = join(dir, readdirSync(dir).find((f) => f.endsWith('.tgz')) as string);
     noToolchain = pathWithoutToolchain(join(dir, 'bin'));
@@ -124,21 +131,33 @@ describe.skipIf(!canPack)('npm install of the packed tarball', () => {
 
   it('installs offline without cmake, make or a compiler and runs resnet18 with the exact logits, from the prebuild', async () => {
     expect((await run('sh', ['-c', 'command -v cmake || command -v g++ || command -v c++ || command -v make || echo hidden'], { cwd: project, env: { ...process.env, PATH: noToolchain } })).out.trim()).toBe('hidden');
-    const env = { ...process.env, PATH: noToolchain };
+    const env = userEnv({ ...process.env, PATH: noToolchain });
     const install = await run('npm', ['install', '--offline', '--no-audit', '--no-fund', '--foreground-scripts', tarball], { cwd: project, env });
     expect(install.status, install.out).toBe(0);
-    expect(install.out).toMatch(/libtorch-resnet: using the prebuilt binary .*prebuilds\/linux-x64\/torch-[\d.]+-cpu\/libtorch_resnet\.node with libtorch/);
+    expect(install.out).toMatch(new RegExp(`libtorch-resnet: using the prebuilt binary .*prebuilds/linux-x64/torch-${underTest?.version}-(cpu|cuda)/libtorch_resnet\\.node with libtorch`));
     const check = await run('node', ['check.mjs'], { cwd: project, env });
     expect(check.status, check.out).toBe(0);
     const result = JSON.parse(check.out.trim().split('\n').pop() as string);
     expect(result.versions.prebuilt).toBe(true);
-    expect(result.builtWithCuda).toBe(false);
+    // A libtorch with libtorch_cuda.so gets the CUDA-linked prebuild.
+    expect(result.builtWithCuda).toBe(underTest !== null && existsSync(join(underTest.libDir, 'libtorch_cuda.so')));
     expect(result.bytes).toBe(expected);
     // doctor, from the installed package
     const doctor = await run('npx', ['--offline', 'libtorch-resnet', 'doctor'], { cwd: project, env });
     expect(doctor.status, doctor.out).toBe(0);
-    expect(doctor.out).toMatch(/binary: +prebuilt .*torch-[\d.]+-cpu/);
+    expect(doctor.out).toMatch(/binary: +prebuilt .*torch-[\d.]+-(cpu|cuda)/);
     expect(doctor.out).toMatch(/verdict: OK/);
+
+    // A broken libtorch (libc10.so missing): doctor names the library and the fix, exit 1.
+    const broken = join(dir, 'broken-libtorch');
+    mkdirSync(join(broken, 'lib'), { recursive: true });
+    writeFileSync(join(broken, 'build-version'), `${underTest?.version}\n`);
+    symlinkSync(realpathSync(join(underTest?.libDir ?? '', system ? `libtorch_cpu.so.${underTest?.version}` : 'libtorch_cpu.so')), join(broken, 'lib', 'libtorch_cpu.so'));
+    const sick = await run('npx', ['--offline', 'libtorch-resnet', 'doctor'], { cwd: project, env: { ...env, LIBTORCH: broken } });
+    expect(sick.status, sick.out).toBe(1);
+    expect(sick.out).toMatch(/loads: +NO/);
+    expect(sick.out).toMatch(/libc10\.so: cannot open shared object file/);
+    expect(sick.out).toMatch(/fix: libc10\.so is missing: the libtorch the binary was built for/);
   }, 600_000);
 
   it('without a matching prebuild and without a toolchain, install says what to install', async () => {
@@ -146,16 +165,16 @@ describe.skipIf(!canPack)('npm install of the packed tarball', () => {
     for (const d of readdirSync(join(installed, 'prebuilds', PLATFORM))) {
       if (d.startsWith('torch-')) rmSync(join(installed, 'prebuilds', PLATFORM, d), { recursive: true });
     }
-    const env = { ...process.env, PATH: noToolchain };
+    const env = userEnv({ ...process.env, PATH: noToolchain });
     const rebuild = await run('npm', ['rebuild', 'libtorch-resnet', '--offline', '--foreground-scripts'], { cwd: project, env });
     expect(rebuild.status).not.toBe(0);
-    expect(rebuild.out).toMatch(/no binary for libtorch [\d.]+ \(system/);
+    expect(rebuild.out).toMatch(new RegExp(`no binary for libtorch ${underTest?.version} \\(${via}`));
     expect(rebuild.out).toMatch(/cmake >= 3\.19 \(cmake\) is not on PATH/);
     expect(rebuild.out).toMatch(/apt-get install cmake g\+\+ make/);
     // Importing says the same, with the fix, instead of a bare dlopen error.
     const check = await run('node', ['check.mjs'], { cwd: project, env });
     expect(check.status).not.toBe(0);
-    expect(check.out).toMatch(/libtorch-resnet: no binary for libtorch [\d.]+ .*\n.*looked at: system: libtorch [\d.]+ in \/usr\/lib/);
+    expect(check.out).toMatch(new RegExp(`libtorch-resnet: no binary for libtorch ${underTest?.version} .*\\n.*looked at: ${system ? 'system' : 'LIBTORCH=.*'}: libtorch [\\d.]+`));
     expect(check.out).toMatch(/fix: build one from source: `npx libtorch-resnet build`/);
     const doctor = await run('npx', ['--offline', 'libtorch-resnet', 'doctor'], { cwd: project, env });
     expect(doctor.status).toBe(1);
@@ -163,11 +182,11 @@ describe.skipIf(!canPack)('npm install of the packed tarball', () => {
   }, 600_000);
 
   it('with the toolchain, the install step builds from source and gives the same logits', async () => {
-    const rebuild = await run('npm', ['rebuild', 'libtorch-resnet', '--offline', '--foreground-scripts'], { cwd: project });
+    const rebuild = await run('npm', ['rebuild', 'libtorch-resnet', '--offline', '--foreground-scripts'], { cwd: project, env: userEnv(process.env) });
     expect(rebuild.status, rebuild.out).toBe(0);
-    expect(rebuild.out).toMatch(/building from source against libtorch [\d.]+ \(system/);
+    expect(rebuild.out).toMatch(new RegExp(`building from source against libtorch [\\d.+a-z]+ \\(${via}`));
     expect(rebuild.out).toMatch(/built from source and loaded/);
-    const check = await run('node', ['check.mjs'], { cwd: project });
+    const check = await run('node', ['check.mjs'], { cwd: project, env: userEnv(process.env) });
     expect(check.status, check.out).toBe(0);
     const result = JSON.parse(check.out.trim().split('\n').pop() as string);
     expect(result.versions.prebuilt).toBe(false);

@@ -321,15 +321,16 @@ describe('argument errors', () => {
 });
 
 describe('libtorch-resnet inspect', () => {
-  function run(args: string[]): { code: number; out: string; err: string } {
+  // Every command is imported lazily (so doctor works without the addon): main may return a Promise.
+  async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
     const out: string[] = [];
     const err: string[] = [];
-    const code = main(args, { out: (l) => out.push(l), err: (l) => err.push(l) }) as number;
+    const code = await main(args, { out: (l) => out.push(l), err: (l) => err.push(l) });
     return { code, out: out.join('\n'), err: err.join('\n') };
   }
 
-  it('lists keys, dtypes, shapes and the total size of a .pth', () => {
-    const r = run(['inspect', join(DIR, 'resnet50.pth')]);
+  it('lists keys, dtypes, shapes and the total size of a .pth', async () => {
+    const r = await run(['inspect', join(DIR, 'resnet50.pth')]);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/PyTorch checkpoint/);
     expect(r.out).toMatch(/conv1\.weight\s+float32\s+\[64, 3, 7, 7\]\s+36\.8 KiB/);
@@ -338,25 +339,25 @@ describe('libtorch-resnet inspect', () => {
     expect(r.out).toMatch(/320 tensors, 25,610,205 elements, 97\.\d MiB/);
   });
 
-  it('shows a checkpoint\'s non-tensor values and a safetensors file\'s metadata; --json is machine-readable', () => {
-    const r = run(['inspect', join(DIR, 'checkpoint.pth')]);
+  it('shows a checkpoint\'s non-tensor values and a safetensors file\'s metadata; --json is machine-readable', async () => {
+    const r = await run(['inspect', join(DIR, 'checkpoint.pth')]);
     expect(r.out).toMatch(/epoch\s+= 7/);
     expect(r.out).toMatch(/arch\s+= "resnet18"/);
-    const s = run(['inspect', join(DIR, 'tensors.safetensors'), '--json']);
+    const s = await run(['inspect', join(DIR, 'tensors.safetensors'), '--json']);
     const json = JSON.parse(s.out);
     expect(json.format).toBe('safetensors');
     expect(json.metadata).toEqual({ format: 'pt', source: 'io.py' });
     expect(json.tensors.find((t: { key: string }) => t.key === 'bf16')).toEqual({ key: 'bf16', dtype: 'bfloat16', shape: [2, 2, 2], bytes: 16 });
   });
 
-  it('a bad file exits 1 with the problem; bad usage exits 2', () => {
-    const bad = run(['inspect', join(DIR, 'bad', 'evil_os_system.pth')]);
+  it('a bad file exits 1 with the problem; bad usage exits 2', async () => {
+    const bad = await run(['inspect', join(DIR, 'bad', 'evil_os_system.pth')]);
     expect(bad.code).toBe(1);
     expect(bad.err).toMatch(/refusing to load global 'posix\.system'/);
-    expect(run(['inspect']).code).toBe(2);
-    expect(run(['frobnicate']).code).toBe(2);
-    expect(run(['constructor']).code).toBe(2);
-    expect(run([]).code).toBe(2);
+    expect((await run(['inspect'])).code).toBe(2);
+    expect((await run(['frobnicate'])).code).toBe(2);
+    expect((await run(['constructor'])).code).toBe(2);
+    expect((await run([])).code).toBe(2);
   });
 
   it('dispatches the other subcommands; their usage errors exit 2', async () => {
