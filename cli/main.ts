@@ -53,6 +53,12 @@ export const COMMANDS: Record<string, Command> = {
 /** A usage problem (cli/models.ts's UsageError) exits 2, anything else 1, as the message says why. */
 function failure(error: unknown, io: Output): number {
   const message = error instanceof Error ? error.message : String(error);
+  // fastify and sharp are optional peer dependencies: only serve / predict need them.
+  const missing = /Cannot find (?:package|module) '(fastify|sharp)'/.exec(message)?.[1];
+  if (missing !== undefined) {
+    io.err(`libtorch-resnet: this command needs the optional dependency ${missing}: npm install ${missing}${missing === 'fastify' ? ' sharp' : ''}`);
+    return 1;
+  }
   if (error instanceof Error && error.constructor.name === 'UsageError') {
     io.err(message);
     return 2;

@@ -19,7 +19,14 @@ let sharpModule: Promise<Sharp> | null = null;
 
 /** Loads the decoder now (a server calls it at start-up, so no request pays for loading libvips). */
 export function loadDecoder(): Promise<void> {
-  sharpModule ??= import('sharp').then((m) => (m.default ?? m) as unknown as Sharp);
+  // sharp is an optional peer dependency: only image decoding needs it.
+  sharpModule ??= import('sharp').then(
+    (m) => (m.default ?? m) as unknown as Sharp,
+    (error: unknown) => {
+      sharpModule = null;
+      throw new Error(`decodeImage: decoding images needs the optional dependency sharp (npm install sharp): ${error instanceof Error ? error.message : String(error)}`);
+    },
+  );
   return sharpModule.then(() => undefined);
 }
 
