@@ -3,13 +3,13 @@
 //   import * as torch from 'libtorch-resnet';
 //   const block = new torch.nn.Sequential(new torch.nn.Conv2d(3, 16, 3, { padding: 1 }), new torch.nn.ReLU());
 
-export { type LoadStateDictResult, Module } from './module.js';
+export { Buffer, type ForwardHook, type ForwardPreHook, isParameter, type LoadStateDictResult, Module, Parameter, type RemovableHandle } from './module.js';
 export { Conv2d, type Conv2dOptions } from './conv.js';
 export { Identity, Linear, type LinearOptions } from './linear.js';
 export { BatchNorm2d, type BatchNorm2dOptions } from './normalization.js';
 export { ReLU } from './activation.js';
 export { AdaptiveAvgPool2d, MaxPool2d, type MaxPool2dOptions } from './pooling.js';
 export { Flatten } from './flatten.js';
-export { Sequential } from './container.js';
+export { ModuleDict, ModuleList, ParameterList, Sequential } from './container.js';
 export { CrossEntropyLoss, type CrossEntropyLossOptions } from './loss.js';
 export * as init from './init.js';
