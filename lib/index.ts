@@ -33,3 +33,4 @@ export * as functional from './functional.js';
 export * as optim from './optim/index.js';
 export * as nn from './nn/index.js';
 export * as data from './data/index.js';
+export { inferenceMode, isInferenceModeEnabled, registerHook, setGradEnabled, type TensorHookHandle } from './autograd.js';

@@ -19,6 +19,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   ltr::InitSerialize(env, exports);
   ltr::InitOptim(env, exports);
   ltr::InitData(env, exports);
+  ltr::InitGradUtils(env, exports);
+  ltr::InitRmsprop(env, exports);
+  ltr::InitLayers(env, exports);
   return exports;
 }
 

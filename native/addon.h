@@ -25,5 +25,8 @@ void InitRuntime(Napi::Env env, Napi::Object exports);
 void InitSerialize(Napi::Env env, Napi::Object exports);
 void InitOptim(Napi::Env env, Napi::Object exports);
 void InitData(Napi::Env env, Napi::Object exports);
+void InitGradUtils(Napi::Env env, Napi::Object exports);  // grad_utils.cc (clip, inference mode, tensor hooks)
+void InitRmsprop(Napi::Env env, Napi::Object exports);    // rmsprop.cc
+void InitLayers(Napi::Env env, Napi::Object exports);     // layers.cc (layer/group norm, conv1d, embedding, upsample)
 
 }  // namespace ltr

@@ -13,3 +13,5 @@ export { Flatten } from './flatten.js';
 export { ModuleDict, ModuleList, ParameterList, Sequential } from './container.js';
 export { CrossEntropyLoss, type CrossEntropyLossOptions } from './loss.js';
 export * as init from './init.js';
+export * as utils from './utils.js';
+export { createFeatureExtractor, FeatureExtractor } from './feature_extraction.js';

@@ -475,6 +475,17 @@ export abstract class Module {
   }
 
   /**
+   * Sets requiresGrad on every parameter (module.requires_grad_), e.g. to
+   * freeze a backbone for fine-tuning.
+   * @example model.requiresGrad_(false); model.fc.requiresGrad_(true);
+   */
+  requiresGrad_(requiresGrad = true): this {
+    if (typeof requiresGrad !== 'boolean') throw new TypeError(`requiresGrad_: expected boolean for requiresGrad but received ${describe(requiresGrad)}`);
+    for (const p of this.parameters()) p.requiresGrad = requiresGrad;
+    return this;
+  }
+
+  /**
    * Clears the gradients of every parameter: to null (setToNone, the default,
    * as PyTorch 2.x) or to zeros in place.
    */
