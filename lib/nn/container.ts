@@ -9,10 +9,14 @@ import { Flatten } from './flatten.js';
 import { Identity, Linear } from './linear.js';
 import { isRetained, Module, Parameter } from './module.js';
 import { ReLU } from './activation.js';
+import { AvgPool2d, BatchNorm1d, Conv1d, Embedding, GroupNorm, LayerNorm, LogSoftmax, Softmax, Upsample } from './layers.js';
 
 // Layers whose forward keeps no reference to its input or output, so a
 // Sequential may free an intermediate once the next layer has used it.
-const RELEASING = new Set<unknown>([Conv2d, BatchNorm2d, ReLU, MaxPool2d, AdaptiveAvgPool2d, Flatten, Identity, Linear]);
+const RELEASING = new Set<unknown>([
+  Conv2d, BatchNorm2d, ReLU, MaxPool2d, AdaptiveAvgPool2d, Flatten, Identity, Linear,
+  AvgPool2d, BatchNorm1d, Conv1d, Embedding, GroupNorm, LayerNorm, LogSoftmax, Softmax, Upsample,
+]);
 
 /**
  * True when `m` keeps no reference to the tensors it receives or returns: a

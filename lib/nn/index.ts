@@ -15,3 +15,4 @@ export { CrossEntropyLoss, type CrossEntropyLossOptions } from './loss.js';
 export * as init from './init.js';
 export * as utils from './utils.js';
 export { createFeatureExtractor, FeatureExtractor } from './feature_extraction.js';
+export { AvgPool2d, type AvgPool2dOptions, BatchNorm1d, Conv1d, type Conv1dOptions, Embedding, GroupNorm, LayerNorm, LogSoftmax, Softmax, Upsample } from './layers.js';
