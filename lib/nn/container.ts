@@ -7,7 +7,7 @@ import { BatchNorm2d } from './normalization.js';
 import { Conv2d } from './conv.js';
 import { Flatten } from './flatten.js';
 import { Identity, Linear } from './linear.js';
-import { isRetained, Module, Parameter } from './module.js';
+import { type AnyModule, isRetained, Module, Parameter } from './module.js';
 import { ReLU } from './activation.js';
 import { AvgPool2d, BatchNorm1d, Conv1d, Embedding, GroupNorm, LayerNorm, LogSoftmax, Softmax, Upsample } from './layers.js';
 
@@ -23,7 +23,7 @@ const RELEASING = new Set<unknown>([
  * library layer, a Sequential of such, or a user class that declares
  * `static readonly releasesTensors = true`.
  */
-function releasesTensors(m: Module): boolean {
+function releasesTensors(m: AnyModule): boolean {
   if (m._hasForwardHooks()) return false;
   if (m instanceof Sequential) return [...m].every(releasesTensors);
   return RELEASING.has(m.constructor) || (m.constructor as { releasesTensors?: unknown }).releasesTensors === true;
@@ -89,7 +89,7 @@ export class Sequential<M extends Module = Module> extends Module {
 
   forward(input: Tensor): Tensor {
     let x = input;
-    let producer: Module | null = null;
+    let producer: AnyModule | null = null;
     for (const m of this) {
       const y = m.forward(x) as Tensor;
       // Drop our handle on an intermediate as soon as the next child has used
@@ -110,7 +110,7 @@ export class Sequential<M extends Module = Module> extends Module {
  * parameters count, but with no forward of its own.
  * @example this.blocks = new nn.ModuleList([new nn.Linear(4, 4), new nn.Linear(4, 4)]);
  */
-export class ModuleList<M extends Module = Module> extends Module {
+export class ModuleList<M extends AnyModule = AnyModule> extends Module<[], never> {
   #length = 0;
 
   constructor(modules: Iterable<M> = []) {
@@ -166,7 +166,7 @@ export class ModuleList<M extends Module = Module> extends Module {
  * Holds modules by name (torch.nn.ModuleDict), in insertion order.
  * @example this.heads = new nn.ModuleDict({ cls: new nn.Linear(512, 10), box: new nn.Linear(512, 4) });
  */
-export class ModuleDict<M extends Module = Module> extends Module {
+export class ModuleDict<M extends AnyModule = AnyModule> extends Module<[], never> {
   readonly #keys: string[] = [];
 
   constructor(modules: Record<string, M> | Iterable<[string, M]> = {}) {
@@ -220,7 +220,7 @@ export class ModuleDict<M extends Module = Module> extends Module {
  * Holds parameters in a list (torch.nn.ParameterList); keys "0", "1", ...
  * @example this.scales = new nn.ParameterList([torch.ones([4]), torch.ones([4])]);
  */
-export class ParameterList extends Module {
+export class ParameterList extends Module<[], never> {
   #length = 0;
 
   constructor(parameters: Iterable<Tensor> = []) {

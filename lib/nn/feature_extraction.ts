@@ -3,13 +3,13 @@
 // for module nodes, taken with forward hooks instead of an FX graph.
 
 import { describe, type Tensor } from '../tensor.js';
-import { Module, type RemovableHandle } from './module.js';
+import { type AnyModule, Module, type RemovableHandle } from './module.js';
 
 /** Thrown by the last hook to stop the forward pass once every requested output is in. */
 class Done extends Error {}
 
 interface Node {
-  module: Module;
+  module: AnyModule;
   /** Which call of the module (0 = first): FX names the k-th call of a reused module `name_k`. */
   call: number;
   output: string;
@@ -23,10 +23,10 @@ interface Node {
  * torchvision's truncated graph does. Shares the model's modules (same
  * stateDict() keys).
  */
-export class FeatureExtractor extends Module {
+export class FeatureExtractor extends Module<[Tensor], Record<string, Tensor>> {
   readonly #nodes: Node[];
 
-  constructor(model: Module, returnNodes: Record<string, string> | readonly string[]) {
+  constructor(model: AnyModule, returnNodes: Record<string, string> | readonly string[]) {
     super();
     if (!(model instanceof Module)) throw new TypeError(`createFeatureExtractor: expected Module for model but received ${describe(model)}`);
     if (returnNodes === null || typeof returnNodes !== 'object') {
@@ -52,11 +52,11 @@ export class FeatureExtractor extends Module {
     for (const [name, child] of model.namedChildren()) this.registerModule(name, child);
   }
 
-  readonly #model: Module;
+  readonly #model: AnyModule;
 
-  forward(input: unknown, ...rest: unknown[]): Record<string, Tensor> {
+  forward(input: Tensor): Record<string, Tensor> {
     const outputs: Record<string, Tensor> = {};
-    const calls = new Map<Module, number>();
+    const calls = new Map<AnyModule, number>();
     const handles: RemovableHandle[] = [];
     let remaining = this.#nodes.length;
     for (const m of new Set(this.#nodes.map((n) => n.module))) {
@@ -76,7 +76,7 @@ export class FeatureExtractor extends Module {
       );
     }
     try {
-      this.#model.forward(input, ...rest);
+      (this.#model as unknown as { forward(x: Tensor): unknown }).forward(input);
     } catch (error) {
       if (!(error instanceof Done)) throw error;
     } finally {
@@ -96,6 +96,6 @@ export class FeatureExtractor extends Module {
  * const body = nn.createFeatureExtractor(resnet50(), { layer2: 'feat2', layer3: 'feat3' });
  * const { feat2, feat3 } = body.forward(x);
  */
-export function createFeatureExtractor(model: Module, returnNodes: Record<string, string> | readonly string[]): FeatureExtractor {
+export function createFeatureExtractor(model: AnyModule, returnNodes: Record<string, string> | readonly string[]): FeatureExtractor {
   return new FeatureExtractor(model, returnNodes);
 }

@@ -27,9 +27,12 @@ export interface RemovableHandle {
 }
 
 /** A forward pre-hook: sees the inputs; may return replacement inputs (an array, or one value). */
-export type ForwardPreHook<M extends Module = Module> = (module: M, inputs: unknown[]) => unknown;
+export type ForwardPreHook<M extends AnyModule = AnyModule> = (module: M, inputs: unknown[]) => unknown;
 /** A forward hook: sees the inputs and the output; may return a replacement output. */
-export type ForwardHook<M extends Module = Module> = (module: M, inputs: unknown[], output: unknown) => unknown;
+export type ForwardHook<M extends AnyModule = AnyModule> = (module: M, inputs: unknown[], output: unknown) => unknown;
+
+/** Any module, whatever its forward's signature (the top type: narrow it with instanceof to call forward). */
+export type AnyModule = Module<never, unknown>;
 
 // Tensors marked by nn.Parameter() / nn.Buffer(): assigning one to a module
 // attribute registers it, as PyTorch's __setattr__ does for nn.Parameter.
@@ -80,13 +83,13 @@ export function isParameter(t: unknown): boolean {
 }
 
 interface ModuleState {
-  target: Module;
+  target: AnyModule;
   parameters: Map<string, Tensor | null>;
   buffers: Map<string, Tensor | null>;
   nonPersistent: Set<string>;
-  modules: Map<string, Module | null>;
-  forwardPreHooks: Map<number, ForwardPreHook<Module>>;
-  forwardHooks: Map<number, ForwardHook<Module>>;
+  modules: Map<string, AnyModule | null>;
+  forwardPreHooks: Map<number, ForwardPreHook<AnyModule>>;
+  forwardHooks: Map<number, ForwardHook<AnyModule>>;
   hooked: boolean;
 }
 
@@ -96,7 +99,7 @@ interface ModuleState {
 const STATE = new WeakMap<object, ModuleState>();
 let nextHookId = 0;
 
-function st(m: Module): ModuleState {
+function st(m: AnyModule): ModuleState {
   const s = STATE.get(m);
   if (s === undefined) throw new TypeError('Module: method called on an object that is not a Module');
   return s;
@@ -188,7 +191,7 @@ function asBuffer(name: string, value: unknown): Tensor | null {
   return keep(value);
 }
 
-function asModule(name: string, value: unknown): Module | null {
+function asModule(name: string, value: unknown): AnyModule | null {
   if (value === null) return null;
   if (!(value instanceof Module)) throw new TypeError(`module '${name}': expected Module or null but received ${describe(value)}`);
   return value;
@@ -207,7 +210,7 @@ function retain(value: unknown, depth = 0): void {
   }
 }
 
-function callWithHooks(m: Module, s: ModuleState, original: (...args: unknown[]) => unknown, inputs: unknown[]): unknown {
+function callWithHooks(m: AnyModule, s: ModuleState, original: (...args: unknown[]) => unknown, inputs: unknown[]): unknown {
   let args = inputs;
   for (const hook of [...s.forwardPreHooks.values()]) {
     retain(args);
@@ -247,7 +250,7 @@ function handle(hooks: Map<number, unknown>, id: number): RemovableHandle {
  *   forward(x: Tensor): Tensor { return this.fc.forward(x).mul(this.scale); }
  * }
  */
-export abstract class Module {
+export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
   /** True in training mode (BatchNorm uses batch statistics); set with train() / eval(). */
   training = true;
 
@@ -273,8 +276,11 @@ export abstract class Module {
     return proxy;
   }
 
-  /** The computation. Keep it a plain sequence of tensor ops (no JS-side math on values). */
-  abstract forward(...inputs: any[]): any;
+  /**
+   * The computation. Keep it a plain sequence of tensor ops (no JS-side math on values).
+   * `nn.Module` is a Tensor -> Tensor module; others say so (`Module<[Tensor, Tensor], Tensor>` for a loss).
+   */
+  abstract forward(...inputs: In): Out;
 
   // -------------------------------------------------------------------------
   // Registration
@@ -308,7 +314,7 @@ export abstract class Module {
   }
 
   /** Registers a child module; its keys get the prefix `name.`. */
-  registerModule<M extends Module | null>(name: string, value: M): M {
+  registerModule<M extends AnyModule | null>(name: string, value: M): M {
     const s = st(this);
     checkName(this, 'registerModule', name);
     s.modules.set(name, asModule(name, value));
@@ -329,7 +335,7 @@ export abstract class Module {
     if (typeof hook !== 'function') throw new TypeError(`registerForwardPreHook: expected function for hook but received ${describe(hook)}`);
     const s = st(this);
     const id = nextHookId++;
-    s.forwardPreHooks.set(id, hook as ForwardPreHook<Module>);
+    s.forwardPreHooks.set(id, hook as ForwardPreHook<AnyModule>);
     installForwardWrapper(this);
     return handle(s.forwardPreHooks, id);
   }
@@ -344,7 +350,7 @@ export abstract class Module {
     if (typeof hook !== 'function') throw new TypeError(`registerForwardHook: expected function for hook but received ${describe(hook)}`);
     const s = st(this);
     const id = nextHookId++;
-    s.forwardHooks.set(id, hook as ForwardHook<Module>);
+    s.forwardHooks.set(id, hook as ForwardHook<AnyModule>);
     installForwardWrapper(this);
     return handle(s.forwardHooks, id);
   }
@@ -359,9 +365,9 @@ export abstract class Module {
   // Traversal (all in registration order, as PyTorch's)
 
   /** Direct children with their names (null slots skipped). */
-  namedChildren(): [string, Module][] {
-    const out: [string, Module][] = [];
-    const seen = new Set<Module>();
+  namedChildren(): [string, AnyModule][] {
+    const out: [string, AnyModule][] = [];
+    const seen = new Set<AnyModule>();
     for (const [name, m] of st(this).modules) {
       if (m !== null && !seen.has(m)) {
         seen.add(m);
@@ -371,15 +377,15 @@ export abstract class Module {
     return out;
   }
 
-  children(): Module[] {
+  children(): AnyModule[] {
     return this.namedChildren().map(([, m]) => m);
   }
 
   /** This module and every descendant, depth first (pre-order), each once; this module's name is ''. */
-  namedModules(prefix = ''): [string, Module][] {
-    const out: [string, Module][] = [];
-    const seen = new Set<Module>();
-    const walk = (m: Module, p: string): void => {
+  namedModules(prefix = ''): [string, AnyModule][] {
+    const out: [string, AnyModule][] = [];
+    const seen = new Set<AnyModule>();
+    const walk = (m: AnyModule, p: string): void => {
       if (seen.has(m)) return;
       seen.add(m);
       out.push([p, m]);
@@ -389,7 +395,7 @@ export abstract class Module {
     return out;
   }
 
-  modules(): Module[] {
+  modules(): AnyModule[] {
     return this.namedModules().map(([, m]) => m);
   }
 
@@ -413,7 +419,7 @@ export abstract class Module {
 
 
   /** Calls fn on every descendant and then on this module (PyTorch's apply order). */
-  apply(fn: (m: Module) => void): this {
+  apply(fn: (m: AnyModule) => void): this {
     for (const child of this.children()) child.apply(fn);
     fn(this);
     return this;
@@ -524,7 +530,7 @@ export abstract class Module {
    */
   stateDict(): Record<string, Tensor> {
     const out: Record<string, Tensor> = {};
-    const save = (m: Module, prefix: string): void => {
+    const save = (m: AnyModule, prefix: string): void => {
       for (const [name, t] of st(m).parameters) if (t !== null) out[prefix + name] = t.detach();
       for (const [name, t] of st(m).buffers) if (t !== null && !st(m).nonPersistent.has(name)) out[prefix + name] = t.detach();
       for (const [name, child] of st(m).modules) if (child !== null) save(child, `${prefix}${name}.`);
@@ -549,7 +555,7 @@ export abstract class Module {
     const missingKeys: string[] = [];
     const unexpectedKeys: string[] = [];
     const errors: string[] = [];
-    const load = (m: Module, local: Record<string, unknown>, prefix: string): void => {
+    const load = (m: AnyModule, local: Record<string, unknown>, prefix: string): void => {
       m._loadStateDictPreHook(local, prefix);
       loadOwn(m, local, prefix, missingKeys, unexpectedKeys, errors);
       for (const [name, child] of st(m).modules) {
@@ -597,7 +603,7 @@ export abstract class Module {
   }
 }
 
-function checkName(m: Module, op: string, name: string): void {
+function checkName(m: AnyModule, op: string, name: string): void {
   const s = st(m);
   if (typeof name !== 'string') throw new TypeError(`${op}: expected string for name but received ${describe(name)}`);
   if (name === '') throw new RangeError(`${op}: the name must not be empty`);
@@ -616,7 +622,7 @@ function checkName(m: Module, op: string, name: string): void {
 
 // forward is wrapped (as an own property) only once a hook is registered, so
 // modules without hooks pay nothing.
-function installForwardWrapper(m: Module): void {
+function installForwardWrapper(m: AnyModule): void {
   const s = st(m);
   if (s.hooked) return;
   s.hooked = true;
@@ -628,10 +634,10 @@ function installForwardWrapper(m: Module): void {
   Reflect.defineProperty(s.target, 'forward', { value: wrapped, writable: true, enumerable: false, configurable: true });
 }
 
-function namedMembers(self: Module, members: (m: Module) => Map<string, Tensor | null>, recurse: boolean): [string, Tensor][] {
+function namedMembers(self: AnyModule, members: (m: AnyModule) => Map<string, Tensor | null>, recurse: boolean): [string, Tensor][] {
   const out: [string, Tensor][] = [];
   const seen = new Set<Tensor>();
-  const modules: [string, Module][] = recurse ? self.namedModules() : [['', self]];
+  const modules: [string, AnyModule][] = recurse ? self.namedModules() : [['', self]];
   for (const [prefix, m] of modules) {
     for (const [name, t] of members(m)) {
       if (t === null || seen.has(t)) continue;
@@ -642,7 +648,7 @@ function namedMembers(self: Module, members: (m: Module) => Map<string, Tensor |
   return out;
 }
 
-function loadOwn(self: Module, local: Record<string, unknown>, prefix: string, missing: string[], unexpected: string[], errors: string[]): void {
+function loadOwn(self: AnyModule, local: Record<string, unknown>, prefix: string, missing: string[], unexpected: string[], errors: string[]): void {
   const own = new Map<string, Tensor>();
   for (const [name, t] of st(self).parameters) if (t !== null) own.set(name, t);
   for (const [name, t] of st(self).buffers) if (t !== null && !st(self).nonPersistent.has(name)) own.set(name, t);
