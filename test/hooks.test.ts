@@ -101,3 +101,33 @@ describe('tensor.registerHook', () => {
     expect(() => w.mul(2).sum().backward()).toThrow(/the hook must return a Tensor or undefined but returned number/);
   });
 });
+
+describe('registerFullBackwardHook (PyTorch parity, scripts/reference/idioms_hooks.py)', () => {
+  const H = join(FIXTURES, 'idioms_hooks');
+  const hnpy = (name: string) => torch.loadNpy(join(H, `${name}.npy`));
+  for (const c of ['plain', 'doubled']) {
+    it(`${c}: gradInput / gradOutput equal PyTorch's; a returned gradInput replaces it`, () => {
+      const model = new nn.Sequential(new nn.Linear(4, 3), new nn.ReLU(), new nn.Linear(3, 2));
+      model.loadStateDict(Object.fromEntries(Object.keys(model.stateDict()).map((k, i) => [k, hnpy(`init_${i}`)])));
+      const records: Record<string, [Tensor | null, Tensor | null]> = {};
+      const lin = model.at(0).registerFullBackwardHook((_m, gIn, gOut) => {
+        records.lin = [gIn[0], gOut[0]];
+      });
+      model.at(1).registerFullBackwardHook((_m, gIn, gOut) => {
+        records.relu = [gIn[0], gOut[0]];
+        return c === 'doubled' ? [gIn[0]!.mul(2)] : undefined;
+      });
+      const x = hnpy('x');
+      x.requiresGrad = true;
+      model.forward(x).sum().backward();
+      for (const name of ['lin', 'relu']) {
+        expect(records[name][0]!.equal(hnpy(`${c}_${name}_gin`)), `${name} gradInput`).toBe(true);
+        expect(records[name][1]!.equal(hnpy(`${c}_${name}_gout`)), `${name} gradOutput`).toBe(true);
+      }
+      expect(x.grad!.equal(hnpy(`${c}_gx`))).toBe(true);
+      expect(model.at(0).weight.grad!.equal(hnpy(`${c}_gw0`))).toBe(true);
+      lin.remove();
+      expect(model.at(0)._hasForwardHooks()).toBe(false);
+    });
+  }
+});

@@ -3,7 +3,7 @@
 //   import * as torch from 'libtorch-resnet';
 //   const block = new torch.nn.Sequential(new torch.nn.Conv2d(3, 16, 3, { padding: 1 }), new torch.nn.ReLU());
 
-export { Buffer, type ForwardHook, type ForwardPreHook, isParameter, type LoadStateDictResult, Module, Parameter, type RemovableHandle } from './module.js';
+export { type AnyModule, type BackwardHook, Buffer, type ForwardHook, type ForwardPreHook, isParameter, type LoadStateDictResult, Module, Parameter, type RemovableHandle } from './module.js';
 export { Conv2d, type Conv2dOptions } from './conv.js';
 export { Identity, Linear, type LinearOptions } from './linear.js';
 export { BatchNorm2d, type BatchNorm2dOptions } from './normalization.js';

@@ -10,6 +10,7 @@
 // registered name registered when it is reassigned. Reads go straight to the
 // target (no get trap), so `this.conv1` costs what a plain property costs.
 
+import { isGradEnabled, registerHook } from '../autograd.js';
 import { native } from '../native.js';
 import { checkOptions, describe, type DType, isDType, keep, Tensor, unwrap } from '../tensor.js';
 
@@ -30,6 +31,16 @@ export interface RemovableHandle {
 export type ForwardPreHook<M extends AnyModule = AnyModule> = (module: M, inputs: unknown[]) => unknown;
 /** A forward hook: sees the inputs and the output; may return a replacement output. */
 export type ForwardHook<M extends AnyModule = AnyModule> = (module: M, inputs: unknown[], output: unknown) => unknown;
+/**
+ * A full backward hook: the gradients w.r.t. the module's tensor inputs
+ * (null where an input needs none) and outputs; may return replacement input
+ * gradients (a module with one tensor input only).
+ */
+export type BackwardHook<M extends AnyModule = AnyModule> = (
+  module: M,
+  gradInput: (Tensor | null)[],
+  gradOutput: (Tensor | null)[],
+) => (Tensor | null)[] | undefined | void;
 
 /** Any module, whatever its forward's signature (the top type: narrow it with instanceof to call forward). */
 export type AnyModule = Module<never, unknown>;
@@ -90,6 +101,7 @@ interface ModuleState {
   modules: Map<string, AnyModule | null>;
   forwardPreHooks: Map<number, ForwardPreHook<AnyModule>>;
   forwardHooks: Map<number, ForwardHook<AnyModule>>;
+  backwardHooks: Map<number, BackwardHook<AnyModule>>;
   hooked: boolean;
 }
 
@@ -217,7 +229,23 @@ function callWithHooks(m: AnyModule, s: ModuleState, original: (...args: unknown
     const replaced = hook(m, args);
     if (replaced !== undefined) args = Array.isArray(replaced) ? replaced : [replaced];
   }
+  const backward = s.backwardHooks.size > 0 && isGradEnabled();
+  // Full backward hooks: the module runs on stand-ins of its tensor inputs and
+  // returns a stand-in of its output (x.mul(1), exact in value and gradient),
+  // whose gradient hooks see exactly this module's share of the gradients,
+  // as PyTorch's BackwardHookFunction identity nodes do.
+  const inputSlots: number[] = [];
+  if (backward) {
+    args = args.map((a, i) => {
+      if (a instanceof Tensor && a.requiresGrad) {
+        inputSlots.push(i);
+        return a.mul(1);
+      }
+      return a;
+    });
+  }
   let output = original.apply(m, args);
+  if (backward && output instanceof Tensor && output.requiresGrad) output = attachBackwardHooks(m, s, args, inputSlots, output);
   for (const hook of [...s.forwardHooks.values()]) {
     retain(args);
     retain(output);
@@ -225,6 +253,44 @@ function callWithHooks(m: AnyModule, s: ModuleState, original: (...args: unknown
     if (replaced !== undefined) output = replaced;
   }
   return output;
+}
+
+function attachBackwardHooks(m: AnyModule, s: ModuleState, args: unknown[], inputSlots: number[], output: Tensor): Tensor {
+  const out = output.mul(1);
+  const gradOutput: (Tensor | null)[] = [null];
+  const gradInput: (Tensor | null)[] = args.map(() => null);
+  let pending = inputSlots.length;
+  const call = (): (Tensor | null)[] | undefined => {
+    let replaced: (Tensor | null)[] | undefined;
+    for (const hook of [...s.backwardHooks.values()]) {
+      const r = hook(m, gradInput, gradOutput);
+      if (r !== undefined && r !== null) {
+        if (!Array.isArray(r) || r.length !== gradInput.length) {
+          throw new TypeError(`registerFullBackwardHook: a hook returned ${describe(r)} but expected undefined or an array of ${gradInput.length} gradients`);
+        }
+        replaced = r;
+      }
+    }
+    return replaced;
+  };
+  registerHook(out, (g) => {
+    gradOutput[0] = g;
+    if (pending === 0) call(); // no input needs a gradient: PyTorch calls the hook here
+  });
+  for (const slot of inputSlots) {
+    registerHook(args[slot] as Tensor, (g) => {
+      gradInput[slot] = g;
+      pending -= 1;
+      if (pending > 0) return undefined;
+      const replaced = call();
+      if (replaced === undefined) return undefined;
+      if (inputSlots.length !== 1) throw new TypeError('registerFullBackwardHook: replacing gradInput is supported for modules with one tensor input only');
+      const r = replaced[slot];
+      if (r !== null && !(r instanceof Tensor)) throw new TypeError(`registerFullBackwardHook: gradInput[${slot}] must be a Tensor or null but is ${describe(r)}`);
+      return r ?? undefined;
+    });
+  }
+  return out;
 }
 
 function handle(hooks: Map<number, unknown>, id: number): RemovableHandle {
@@ -263,6 +329,7 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
       modules: new Map(),
       forwardPreHooks: new Map(),
       forwardHooks: new Map(),
+      backwardHooks: new Map(),
       hooked: false,
     };
     const proxy = new Proxy(this, {
@@ -355,10 +422,25 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
     return handle(s.forwardHooks, id);
   }
 
-  /** @internal True when hooks may see (and keep) this module's output. */
+  /**
+   * Calls `hook(module, gradInput, gradOutput)` once the gradients w.r.t. the
+   * module's tensor inputs are computed (register_full_backward_hook); a
+   * returned array replaces gradInput. Tensor inputs and outputs only.
+   * @example model.layer1.registerFullBackwardHook((m, gIn, gOut) => console.log(gOut[0]?.shape));
+   */
+  registerFullBackwardHook(hook: BackwardHook<this>): RemovableHandle {
+    if (typeof hook !== 'function') throw new TypeError(`registerFullBackwardHook: expected function for hook but received ${describe(hook)}`);
+    const s = st(this);
+    const id = nextHookId++;
+    s.backwardHooks.set(id, hook as BackwardHook<AnyModule>);
+    installForwardWrapper(this);
+    return handle(s.backwardHooks, id);
+  }
+
+  /** @internal True when hooks may see (and keep) this module's tensors. */
   _hasForwardHooks(): boolean {
     const s = st(this);
-    return s.forwardHooks.size > 0;
+    return s.forwardHooks.size > 0 || s.backwardHooks.size > 0;
   }
 
   // -------------------------------------------------------------------------
