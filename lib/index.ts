@@ -35,3 +35,4 @@ export * as nn from './nn/index.js';
 export * as data from './data/index.js';
 export { inferenceMode, isInferenceModeEnabled, registerHook, setGradEnabled, type TensorHookHandle } from './autograd.js';
 export * as io from './io/checkpoint.js';
+export { Generator } from './generator.js';

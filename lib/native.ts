@@ -139,6 +139,10 @@ export interface NativeAddon {
   conv1d(input: U, weight: U, bias: U, stride: U, padding: U, dilation: U, groups: U): T;
   embedding(weight: U, indices: U, paddingIdx: U, scaleGradByFreq: U, sparse: U): T;
   upsample(input: U, size: U, scaleFactor: U, mode: U, alignCorners: U): T;
+  // generator.cc
+  generatorNew(seed: U): object;
+  generatorManualSeed(generator: U, seed: U): void;
+  randpermWith(generator: U, n: U): T;
 }
 
 /**

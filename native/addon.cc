@@ -22,6 +22,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   ltr::InitGradUtils(env, exports);
   ltr::InitRmsprop(env, exports);
   ltr::InitLayers(env, exports);
+  ltr::InitGenerator(env, exports);
   return exports;
 }
 

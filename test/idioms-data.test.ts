@@ -12,7 +12,15 @@ import { type Tensor } from '../lib/index.js';
 import { FIXTURES } from './setup/fixtures.js';
 
 const { data } = torch;
-const splits = JSON.parse(readFileSync(join(FIXTURES, 'idioms_data', 'cases.json'), 'utf8')) as { seed: number; n: number; lengths: number[]; indices: number[][] }[];
+const ref = JSON.parse(readFileSync(join(FIXTURES, 'idioms_data', 'cases.json'), 'utf8')) as {
+  splits: { seed: number; n: number; lengths: number[]; indices: number[][] }[];
+  split_generator: number[][];
+  sampler_epochs: number[][];
+  sampler_more: number[];
+  default_seed: number;
+  default_perm: number[];
+};
+const splits = ref.splits;
 
 const list = (t: Tensor) => Array.from(t.toArray() as ArrayLike<number | bigint>, Number);
 
@@ -47,6 +55,21 @@ describe('datasets', () => {
     expect(() => data.randomSplit(base, [10, 20])).toThrow(new RangeError('randomSplit: sum of input lengths does not equal the length of the input dataset!'));
     expect(() => new data.Subset(base, [100])).toThrow(RangeError);
     expect(() => new data.Subset({ get: () => 1 } as never, [0])).toThrow(/Subset: expected a dataset \(an object with a whole-number length and a get\(i\) method\)/);
+  });
+});
+
+describe("torch.Generator: PyTorch's permutations from the same seed", () => {
+  it("randomSplit and RandomSampler with a generator; a new Generator has PyTorch's default seed", () => {
+    const parts = data.randomSplit({ length: 10, get: (i: number) => i }, [4, 6], { generator: new torch.Generator().manualSeed(8) });
+    expect(parts.map((p) => [...p.indices])).toEqual(ref.split_generator);
+    const sampler = new data.RandomSampler(7, { generator: new torch.Generator().manualSeed(5) });
+    expect([[...sampler], [...sampler]]).toEqual(ref.sampler_epochs);
+    expect([...new data.RandomSampler(4, { numSamples: 10, replacement: false, generator: new torch.Generator().manualSeed(6) })]).toEqual(ref.sampler_more);
+    const g = new torch.Generator();
+    expect(g.initialSeed()).toBe(ref.default_seed);
+    expect(list(g.randperm(5))).toEqual(ref.default_perm);
+    expect(() => new data.RandomSampler(4, { replacement: true, generator: new torch.Generator() })).toThrow(/a torch.Generator is supported without replacement only/);
+    expect(() => new torch.Generator().manualSeed(-1)).toThrow(new RangeError('Generator.manualSeed: seed must be a whole number >= 0 but received number'));
   });
 });
 

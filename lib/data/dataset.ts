@@ -1,6 +1,7 @@
 // Map-style datasets (torch.utils.data): the Dataset protocol, TensorDataset
 // over tensors of any dtype, Subset, ConcatDataset and randomSplit.
 
+import { Generator } from '../generator.js';
 import { describe, keep, randperm, type Tensor, tensor, tidy } from '../tensor.js';
 import { Tensor as TensorClass } from '../tensor.js';
 
@@ -168,10 +169,13 @@ export function checkDataset(op: string, dataset: unknown): void {
 /**
  * Splits a dataset into non-overlapping random subsets of the given lengths
  * (or fractions summing to 1), as torch.utils.data.random_split: the same
- * permutation, drawn from the generator torch.manualSeed seeds.
+ * permutation, drawn from `generator` or else the one torch.manualSeed seeds.
  * @example torch.manualSeed(42); const [train, val] = data.randomSplit(ds, [0.8, 0.2]);
  */
-export function randomSplit<T>(dataset: Dataset<T>, lengths: readonly number[]): Subset<T>[] {
+export function randomSplit<T>(dataset: Dataset<T>, lengths: readonly number[], options: { generator?: Generator } = {}): Subset<T>[] {
+  if (options.generator !== undefined && !(options.generator instanceof Generator)) {
+    throw new TypeError(`randomSplit: expected a torch.Generator for generator but received ${describe(options.generator)}`);
+  }
   checkDataset('randomSplit', dataset);
   if (!Array.isArray(lengths) || lengths.length === 0) throw new TypeError('randomSplit: expected an array of lengths');
   const n = dataset.length;
@@ -192,7 +196,7 @@ export function randomSplit<T>(dataset: Dataset<T>, lengths: readonly number[]):
   if (sizes.reduce((a, b) => a + b, 0) !== n) {
     throw new RangeError('randomSplit: sum of input lengths does not equal the length of the input dataset!');
   }
-  const perm = randperm(n);
+  const perm = options.generator ? options.generator.randperm(n) : randperm(n);
   const order = Array.from(perm.toArray() as BigInt64Array, Number);
   perm.dispose();
   let offset = 0;

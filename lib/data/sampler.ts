@@ -1,9 +1,11 @@
 // Samplers: the order in which a DataLoader visits a dataset's indices
 // (torch.utils.data's SequentialSampler, RandomSampler, WeightedRandomSampler).
-// The random ones draw from a seeded data.Random (xoshiro128**), the
-// generator the DataLoader's shuffle uses: reproducible on any machine, but
-// not PyTorch's sequence (libtorch's generators are not exposed here).
+// Given a torch.Generator, RandomSampler (without replacement) draws PyTorch's
+// permutations exactly; otherwise the random ones draw from a seeded
+// data.Random (xoshiro128**), the generator the DataLoader's shuffle uses:
+// reproducible on any machine, but not PyTorch's sequence.
 
+import { Generator } from '../generator.js';
 import { describe } from '../tensor.js';
 import { Random } from './random.js';
 
@@ -38,32 +40,50 @@ export class SequentialSampler implements Sampler {
 
 /**
  * A new random permutation each epoch, or `numSamples` draws with replacement.
- * @example new RandomSampler(ds, { generator: 42 })
+ * With a torch.Generator (and no replacement) the permutations are PyTorch's.
+ * @example new RandomSampler(ds, { generator: new torch.Generator().manualSeed(0) })
  */
 export class RandomSampler implements Sampler {
   readonly size: number;
   readonly replacement: boolean;
   readonly length: number;
-  readonly generator: Random;
+  readonly generator: Random | Generator;
 
-  constructor(source: { length: number } | number, options: { replacement?: boolean; numSamples?: number; generator?: Random | number } = {}) {
+  constructor(source: { length: number } | number, options: { replacement?: boolean; numSamples?: number; generator?: Generator | Random | number } = {}) {
     this.size = sizeOf('RandomSampler', source);
     this.replacement = options.replacement ?? false;
     if (typeof this.replacement !== 'boolean') throw new TypeError(`RandomSampler: replacement should be a boolean value, but got replacement=${String(options.replacement)}`);
     this.length = options.numSamples ?? this.size;
     if (!Number.isInteger(this.length) || this.length <= 0) throw new RangeError(`RandomSampler: numSamples should be a positive integer value, but got numSamples=${String(options.numSamples)}`);
-    if (!this.replacement && options.numSamples !== undefined && options.numSamples > this.size) {
-      throw new RangeError('RandomSampler: without replacement numSamples cannot exceed the dataset size');
+    if (options.generator instanceof Generator && this.replacement) {
+      throw new RangeError('RandomSampler: a torch.Generator is supported without replacement only (pass a data.Random or a seed)');
     }
-    this.generator = generatorOf('RandomSampler', options.generator);
+    this.generator = options.generator instanceof Generator ? options.generator : generatorOf('RandomSampler', options.generator);
   }
 
   *[Symbol.iterator](): IterableIterator<number> {
-    if (this.replacement) {
-      for (let i = 0; i < this.length; i++) yield this.generator.int(this.size);
+    const g = this.generator;
+    if (g instanceof Generator) {
+      // PyTorch 1.13's order: numSamples // n full permutations, then the first
+      // numSamples % n of one more (drawn even when that is none).
+      const n = this.size;
+      const perm = (): number[] => {
+        const t = g.randperm(n);
+        const out = Array.from(t.toArray() as BigInt64Array, Number);
+        t.dispose();
+        return out;
+      };
+      for (let k = 0; k < Math.floor(this.length / n); k++) yield* perm();
+      yield* perm().slice(0, this.length % n);
       return;
     }
-    yield* this.generator.permutation(this.size).subarray(0, this.length);
+    if (this.replacement) {
+      for (let i = 0; i < this.length; i++) yield g.int(this.size);
+      return;
+    }
+    // As PyTorch: whole permutations, then part of one more.
+    for (let k = 0; k < Math.floor(this.length / this.size); k++) yield* g.permutation(this.size);
+    yield* g.permutation(this.size).subarray(0, this.length % this.size);
   }
 }
 
