@@ -48,3 +48,6 @@ export type { IndexSpec, NestedList, UniqueOptions, UniqueResult, ValuesIndices 
 export * as optim from './optim/index.js';
 export * as nn from './nn/index.js';
 export * as data from './data/index.js';
+export { inferenceMode, isInferenceModeEnabled, registerHook, setGradEnabled, type TensorHookHandle } from './autograd.js';
+export * as io from './io/checkpoint.js';
+export { Generator } from './generator.js';

@@ -212,6 +212,29 @@ export interface NativeAddon {
   tvHflip(img: U): T;
   tvConvertDtype(img: U, dtype: U): T;
   tvNormalize(img: U, mean: U, std: U, inplace: U): T;
+  // grad_utils.cc
+  clipGradNorm_(params: U, maxNorm: U, normType: U, errorIfNonfinite: U): T;
+  clipGradValue_(params: U, clipValue: U): void;
+  vectorToParameters(vec: U, params: U): void;
+  inferenceMode<R>(fn: () => R, enabled?: U): R;
+  isInferenceModeEnabled(): boolean;
+  registerHook(tensor: U, fn: (grad: T) => T | undefined): number;
+  removeHook(tensor: U, id: U): void;
+  // rmsprop.cc
+  rmspropStep(
+    params: U, squareAvgs: U, gradAvgs: U, momentumBuffers: U, lr: U, alpha: U, eps: U, weightDecay: U,
+    momentum: U, centered: U, maximize: U,
+  ): { squareAvgs: (T | null)[]; gradAvgs: (T | null)[]; momentumBuffers: (T | null)[] };
+  // layers.cc
+  layerNorm(input: U, normalizedShape: U, weight: U, bias: U, eps: U): T;
+  groupNorm(input: U, numGroups: U, weight: U, bias: U, eps: U): T;
+  conv1d(input: U, weight: U, bias: U, stride: U, padding: U, dilation: U, groups: U): T;
+  embedding(weight: U, indices: U, paddingIdx: U, scaleGradByFreq: U, sparse: U): T;
+  upsample(input: U, size: U, scaleFactor: U, mode: U, alignCorners: U): T;
+  // generator.cc
+  generatorNew(seed: U): object;
+  generatorManualSeed(generator: U, seed: U): void;
+  randpermWith(generator: U, n: U): T;
 }
 
 /** A recorded forward (native/jit.cc): opaque to JavaScript. */

@@ -26,6 +26,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   ltr::InitNnFunctional(env, exports);
   ltr::InitJit(env, exports);
   ltr::InitInterpolate(env, exports);
+  ltr::InitGradUtils(env, exports);
+  ltr::InitRmsprop(env, exports);
+  ltr::InitLayers(env, exports);
+  ltr::InitGenerator(env, exports);
   return exports;
 }
 

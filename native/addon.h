@@ -33,5 +33,9 @@ void InitCreation(Napi::Env env, Napi::Object exports);
 void InitNnFunctional(Napi::Env env, Napi::Object exports);
 void InitJit(Napi::Env env, Napi::Object exports);
 void InitInterpolate(Napi::Env env, Napi::Object exports);
+void InitGradUtils(Napi::Env env, Napi::Object exports);  // grad_utils.cc (clip, inference mode, tensor hooks)
+void InitRmsprop(Napi::Env env, Napi::Object exports);    // rmsprop.cc
+void InitLayers(Napi::Env env, Napi::Object exports);     // layers.cc (layer/group norm, conv1d, embedding, upsample)
+void InitGenerator(Napi::Env env, Napi::Object exports);  // generator.cc (torch.Generator for samplers)
 
 }  // namespace ltr

@@ -52,6 +52,8 @@ const BLOCK_OPTIONS = ['stride', 'downsample', 'groups', 'baseWidth', 'dilation'
  * @example new BasicBlock(64, 128, { stride: 2, downsample: new nn.Sequential(conv1x1(64, 128, 2), new nn.BatchNorm2d(128)) })
  */
 export class BasicBlock extends nn.Module {
+  /** forward keeps no reference to its input or output: a Sequential may free intermediates. */
+  static readonly releasesTensors = true;
   /** Output channels = planes * expansion. */
   static readonly expansion: number = 1;
   readonly stride: number;
@@ -106,6 +108,8 @@ export class BasicBlock extends nn.Module {
  * @example new Bottleneck(256, 64)
  */
 export class Bottleneck extends nn.Module {
+  /** forward keeps no reference to its input or output: a Sequential may free intermediates. */
+  static readonly releasesTensors = true;
   static readonly expansion: number = 4;
   readonly stride: number;
   declare conv1: nn.Conv2d;

@@ -29,9 +29,9 @@ export class CifarResNet extends nn.Module {
   declare conv1: nn.Conv2d;
   declare bn1: nn.Module;
   declare relu: nn.ReLU;
-  declare layer1: nn.Sequential;
-  declare layer2: nn.Sequential;
-  declare layer3: nn.Sequential;
+  declare layer1: nn.Sequential<BasicBlock>;
+  declare layer2: nn.Sequential<BasicBlock>;
+  declare layer3: nn.Sequential<BasicBlock>;
   declare avgpool: nn.AdaptiveAvgPool2d;
   declare fc: nn.Linear;
 

@@ -39,10 +39,10 @@ export class ResNet extends nn.Module {
   declare bn1: nn.Module;
   declare relu: nn.ReLU;
   declare maxpool: nn.MaxPool2d;
-  declare layer1: nn.Sequential;
-  declare layer2: nn.Sequential;
-  declare layer3: nn.Sequential;
-  declare layer4: nn.Sequential;
+  declare layer1: nn.Sequential<BasicBlock | Bottleneck>;
+  declare layer2: nn.Sequential<BasicBlock | Bottleneck>;
+  declare layer3: nn.Sequential<BasicBlock | Bottleneck>;
+  declare layer4: nn.Sequential<BasicBlock | Bottleneck>;
   declare avgpool: nn.AdaptiveAvgPool2d;
   declare fc: nn.Linear;
 

@@ -154,6 +154,20 @@ describe('forwardAsync errors reject the Promise', () => {
     await expect(model.forwardAsync(gone)).rejects.toThrow('forwardAsync: input 0 is a disposed Tensor');
   });
 
+  it('a model with hooks is refused (a replay would skip them), and works again once they are removed', async () => {
+    const model = new Residual().eval();
+    const seen: Tensor[] = [];
+    const handle = model.conv.registerForwardHook((_m, _inputs, out) => {
+      seen.push(out as Tensor);
+    });
+    const x = torch.randn([1, 3, 8, 8]);
+    await expect(model.forwardAsync(x)).rejects.toThrow('forwardAsync: Conv2d has hooks, which run in JavaScript and cannot be replayed off the JS thread; remove them or use forward');
+    expect(seen).toHaveLength(0);
+    handle.remove();
+    const y = await torch.noGrad(() => model.forwardAsync(x));
+    expect(y.equal(torch.noGrad(() => model.forward(x)))).toBe(true);
+  });
+
   it('an op error inside forward (wrong channel count) names the op', async () => {
     const model = new Residual().eval();
     await expect(model.forwardAsync(torch.zeros([1, 4, 8, 8]))).rejects.toThrow(/^conv2d: /);

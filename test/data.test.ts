@@ -179,7 +179,8 @@ describe('DataLoader', () => {
     const ds = synthetic(4);
     expect(() => new DataLoader(ds, { batchSize: 0 })).toThrow(/batchSize must be a positive integer/);
     expect(() => new DataLoader(ds, { batchSize: 2, transform: { random_crop: {} } as never })).toThrow(/unknown option 'random_crop'.*randomCrop/);
-    expect(() => new TensorDataset(torch.zeros([2, 1, 2, 2]), torch.tensor([0n, 1n]))).toThrow(/images must be uint8/);
+    // Any dtypes are fine now (issue 12); mismatched row counts are not.
+    expect(() => new TensorDataset(torch.zeros([2, 1, 2, 2]), torch.tensor([0n]))).toThrow(/size mismatch between tensors/);
   });
 
   it('reports a failing batch as a rejected promise naming makeBatch', async () => {

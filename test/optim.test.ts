@@ -62,9 +62,11 @@ describe('optimizers match torch.optim bit for bit over 10 steps', () => {
       params.forEach((p, i) => expect(p.equal(npy(`${c.name}_param${i}`)), `param ${i}`).toBe(true));
       const state = opt.stateDict().state;
       for (const [index, keys] of Object.entries(c.state)) {
-        expect(Object.keys(state[Number(index)]).sort()).toEqual([...keys].sort());
+        // PyTorch's layout: integer keys (a Map).
+        const s = state.get(Number(index))!;
+        expect(Object.keys(s).sort()).toEqual([...keys].sort());
         for (const key of keys) {
-          expect(state[Number(index)][key].equal(npy(`${c.name}_state${index}_${key}`)), `state ${index}.${key}`).toBe(true);
+          expect((s[key] as torch.Tensor).equal(npy(`${c.name}_state${index}_${key}`)), `state ${index}.${key}`).toBe(true);
         }
       }
     });

@@ -1,4 +1,7 @@
-// Batches from a TensorDataset, assembled and augmented off the JS thread.
+// Batches from any map-style Dataset. An image TensorDataset (uint8 images,
+// int64 labels) takes the native path: batches assembled and augmented off
+// the JS thread. Any other dataset: samples from get(i) (sync or async),
+// collated as torch's default_collate does.
 //
 // Up to `prefetch` batches are in flight on libuv's thread pool while the
 // caller trains on the current one, so data preparation overlaps compute.
@@ -7,8 +10,10 @@
 
 import { native } from '../native.js';
 import { checkOptions, Tensor } from '../tensor.js';
-import type { TensorDataset } from './dataset.js';
+import { collate, type Collated } from './collate.js';
+import { checkDataset, type Dataset, type SampleOf, TensorDataset } from './dataset.js';
 import { Random } from './random.js';
+import type { Sampler } from './sampler.js';
 
 export interface Transform {
   /** RandomCrop(size, padding): pad by `padding` then crop `size` at a random offset. */
@@ -32,6 +37,8 @@ export interface DataLoaderOptions {
   transform?: Transform;
   /** Batches prepared ahead (default 2; 0 prepares each batch when asked). */
   prefetch?: number;
+  /** The order of the indices (instead of shuffle), e.g. a WeightedRandomSampler. */
+  sampler?: Sampler;
 }
 
 export interface Batch {
@@ -41,8 +48,23 @@ export interface Batch {
   target: Tensor;
 }
 
-export class DataLoader implements AsyncIterable<Batch> {
-  readonly dataset: TensorDataset;
+/** What a DataLoader over D yields: Batch for a TensorDataset, the collated samples otherwise. */
+export type BatchOf<D> = D extends TensorDataset ? Batch : Collated<SampleOf<D>>;
+
+function disposeTree(value: unknown): void {
+  if (value instanceof Tensor) value.dispose();
+  else if (Array.isArray(value)) value.forEach(disposeTree);
+  else if (value !== null && typeof value === 'object') Object.values(value).forEach(disposeTree);
+}
+
+/**
+ * @example
+ * for await (const { input, target } of new DataLoader(images, { batchSize: 64, shuffle: true })) ...
+ * for await (const [x, y] of new DataLoader({ length: n, get: (i) => [features(i), labels[i]] }, { batchSize: 32 })) ...
+ */
+export class DataLoader<D extends Dataset<unknown> = TensorDataset> implements AsyncIterable<BatchOf<D>> {
+  readonly dataset: D;
+  readonly sampler: Sampler | null;
   readonly batchSize: number;
   readonly shuffle: boolean;
   readonly dropLast: boolean;
@@ -50,8 +72,25 @@ export class DataLoader implements AsyncIterable<Batch> {
   readonly prefetch: number;
   private readonly random: Random;
 
-  constructor(dataset: TensorDataset, options: DataLoaderOptions) {
-    checkOptions('DataLoader', options, ['batchSize', 'shuffle', 'seed', 'dropLast', 'transform', 'prefetch']);
+  /** True when batches come from the native image path. */
+  readonly nativePath: boolean;
+
+  constructor(dataset: D, options: DataLoaderOptions) {
+    checkOptions('DataLoader', options, ['batchSize', 'shuffle', 'seed', 'dropLast', 'transform', 'prefetch', 'sampler']);
+    checkDataset('DataLoader', dataset);
+    this.nativePath = dataset instanceof TensorDataset && dataset.isImageClassification;
+    if (dataset instanceof TensorDataset && !this.nativePath && dataset.tensors.length !== 2) {
+      throw new RangeError(`DataLoader: a TensorDataset yields { input, target } and needs 2 tensors, but this one has ${dataset.tensors.length} (wrap it, e.g. new Subset(ds, indices), to get the collated list)`);
+    }
+    if (!this.nativePath && options?.transform !== undefined) {
+      throw new TypeError('DataLoader: transform applies to image TensorDatasets (uint8 [N, C, H, W] with int64 labels) only; transform samples in your dataset\'s get()');
+    }
+    if (options?.sampler !== undefined && options.shuffle) throw new RangeError('DataLoader: sampler option is mutually exclusive with shuffle');
+    const sampler = options?.sampler;
+    if (sampler !== undefined && (sampler === null || typeof sampler !== 'object' || !(Symbol.iterator in sampler))) {
+      throw new TypeError(`DataLoader: expected an iterable of indices for sampler but received ${sampler === null ? 'null' : typeof sampler}`);
+    }
+    this.sampler = sampler ?? null;
     if (!Number.isInteger(options?.batchSize) || options.batchSize < 1) {
       throw new RangeError(`DataLoader: batchSize must be a positive integer but received ${String(options?.batchSize)}`);
     }
@@ -67,7 +106,7 @@ export class DataLoader implements AsyncIterable<Batch> {
 
   /** Batches per epoch. */
   get length(): number {
-    const n = this.dataset.length;
+    const n = this.sampler?.length ?? this.dataset.length;
     return this.dropLast ? Math.floor(n / this.batchSize) : Math.ceil(n / this.batchSize);
   }
 
@@ -80,8 +119,13 @@ export class DataLoader implements AsyncIterable<Batch> {
   }
 
   private plan(): Int32Array[] {
-    const n = this.dataset.length;
-    const order = this.shuffle ? this.random.permutation(n) : Int32Array.from({ length: n }, (_, i) => i);
+    const order =
+      this.sampler !== null
+        ? Int32Array.from(this.sampler)
+        : this.shuffle
+          ? this.random.permutation(this.dataset.length)
+          : Int32Array.from({ length: this.dataset.length }, (_, i) => i);
+    const n = order.length;
     const batches: Int32Array[] = [];
     for (let start = 0; start < n; start += this.batchSize) {
       const batch = order.subarray(start, Math.min(n, start + this.batchSize));
@@ -93,8 +137,9 @@ export class DataLoader implements AsyncIterable<Batch> {
 
   /** The random choices of one batch (crop offsets, flips), drawn in batch order. */
   private draw(indices: Int32Array): Record<string, unknown> {
+    if (!this.nativePath) return {};
     const t = this.transform;
-    const [, , height, width] = this.dataset.images.shape;
+    const [, , height, width] = (this.dataset as unknown as TensorDataset).images.shape;
     const options: Record<string, unknown> = {};
     if (t.randomCrop) {
       const size = typeof t.randomCrop.size === 'number' ? [t.randomCrop.size, t.randomCrop.size] : t.randomCrop.size;
@@ -116,15 +161,28 @@ export class DataLoader implements AsyncIterable<Batch> {
     return options;
   }
 
-  private launch(indices: Int32Array): Promise<Batch> {
+  private launch(indices: Int32Array): Promise<BatchOf<D>> {
+    if (!this.nativePath) return this.collateBatch(indices);
     const options = this.draw(indices);
+    const ds = this.dataset as unknown as TensorDataset;
     return native
-      .makeBatch(this.dataset.images._native, this.dataset.labels._native, indices, options)
-      .then(([input, target]) => ({ input: Tensor._wrap(input), target: Tensor._wrap(target) }));
+      .makeBatch(ds.images._native, ds.labels._native, indices, options)
+      .then(([input, target]) => ({ input: Tensor._wrap(input), target: Tensor._wrap(target) }) as BatchOf<D>);
+  }
+
+  private async collateBatch(indices: Int32Array): Promise<BatchOf<D>> {
+    const samples = await Promise.all(Array.from(indices, (i) => this.dataset.get(i)));
+    const batch = collate(samples);
+    if (this.dataset instanceof TensorDataset) {
+      disposeTree(samples); // TensorDataset.get makes copies for this batch; a user's get() may return tensors it keeps
+      const [input, target] = batch as Tensor[];
+      return { input, target } as BatchOf<D>;
+    }
+    return batch as BatchOf<D>;
   }
 
   /** One epoch: a new shuffle, batches prefetched in the background. */
-  [Symbol.asyncIterator](): AsyncGenerator<Batch> {
+  [Symbol.asyncIterator](): AsyncGenerator<BatchOf<D>> {
     return this.epoch();
   }
 
@@ -133,9 +191,9 @@ export class DataLoader implements AsyncIterable<Batch> {
    * are still drawn, so resuming mid-epoch gives exactly the batches an
    * uninterrupted epoch would have.
    */
-  async *epoch(options: { skip?: number } = {}): AsyncGenerator<Batch> {
+  async *epoch(options: { skip?: number } = {}): AsyncGenerator<BatchOf<D>> {
     const batches = this.plan();
-    const inFlight: Promise<Batch>[] = [];
+    const inFlight: Promise<BatchOf<D>>[] = [];
     const skip = Math.min(options.skip ?? 0, batches.length);
     for (let i = 0; i < skip; i++) this.draw(batches[i]);
     let next = skip;
@@ -152,7 +210,7 @@ export class DataLoader implements AsyncIterable<Batch> {
     } finally {
       // Stopped early (break / throw): free what was prepared but not used.
       for (const pending of inFlight) {
-        pending.then((b) => (b.input.dispose(), b.target.dispose())).catch(() => undefined);
+        pending.then(disposeTree).catch(() => undefined);
       }
     }
   }

@@ -139,7 +139,7 @@ function hooksFor(): UnpickleHooks {
   const storages = new Map<string, StorageRef>();
   return {
     allowGlobal(module, name) {
-      if (module === 'collections' && name === 'OrderedDict') return true;
+      if (module === 'collections' && (name === 'OrderedDict' || name === 'Counter')) return true;
       if (module === 'torch._utils') {
         return ['_rebuild_tensor_v2', '_rebuild_tensor', '_rebuild_parameter', '_rebuild_parameter_with_state'].includes(name);
       }
@@ -164,6 +164,19 @@ function hooksFor(): UnpickleHooks {
           return d;
         }
         fail('OrderedDict called with unsupported arguments');
+      }
+      // A Counter (MultiStepLR's milestones in a scheduler state) is a dict of counts.
+      if (q === 'collections.Counter') {
+        const d = new PyDict(false);
+        if (args.length === 0) return d;
+        if (args.length === 1 && args[0] instanceof PyDict) {
+          for (const [k, v] of args[0]) {
+            if (typeof v !== 'number' && typeof v !== 'bigint') fail('Counter values are not integers');
+            d.set(k, v);
+          }
+          return d;
+        }
+        fail('Counter called with unsupported arguments');
       }
       if (q === 'torch._utils._rebuild_tensor_v2' || q === 'torch._utils._rebuild_tensor') {
         const v2 = q.endsWith('_v2');

@@ -16,7 +16,7 @@ export interface CrossEntropyLossOptions {
  * Cross entropy between logits (N, C) and int64 class indices (N) or class probabilities (N, C).
  * @example const loss = new nn.CrossEntropyLoss().forward(logits, labels); loss.backward();
  */
-export class CrossEntropyLoss extends Module {
+export class CrossEntropyLoss extends Module<[Tensor, Tensor], Tensor> {
   readonly reduction: 'mean' | 'sum' | 'none';
   readonly labelSmoothing: number;
   readonly ignoreIndex: number;

@@ -77,8 +77,13 @@ export class BatchNorm2d extends Module {
     if (this.bias !== null) zeros_(this.bias);
   }
 
-  forward(input: Tensor): Tensor {
+  /** The input shape check (BatchNorm1d overrides it). */
+  protected checkInputDim(input: Tensor): void {
     if (input.ndim !== 4) throw new RangeError(`BatchNorm2d: expected 4D input (got ${input.ndim}D input)`);
+  }
+
+  forward(input: Tensor): Tensor {
+    this.checkInputDim(input);
     let factor = this.momentum ?? 0.0;
     if (this.training && this.trackRunningStats && this.num_batches_tracked !== null) {
       this.num_batches_tracked.add_(1);

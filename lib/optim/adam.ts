@@ -3,6 +3,7 @@
 import { native } from '../native.js';
 import { checkOptions, type Tensor } from '../tensor.js';
 import { Optimizer, type ParamGroup, type ParamGroupInput } from './optimizer.js';
+import { checkSingleTensorOptions } from './options.js';
 
 export interface AdamOptions {
   lr?: number;
@@ -11,14 +12,21 @@ export interface AdamOptions {
   weightDecay?: number;
   amsgrad?: boolean;
   maximize?: boolean;
+  /** PyTorch's implementation switches; only the single-tensor path (null / false) exists here. */
+  foreach?: boolean | null;
+  capturable?: boolean;
+  differentiable?: boolean;
+  fused?: boolean;
 }
 
 abstract class AdamBase extends Optimizer {
   private readonly decoupled: boolean;
 
-  protected constructor(name: string, decoupled: boolean, params: Iterable<Tensor> | Iterable<ParamGroupInput>, options: AdamOptions, weightDecay: number) {
-    checkOptions(name, options, ['lr', 'betas', 'eps', 'weightDecay', 'amsgrad', 'maximize']);
-    super(name, params, { lr: 0.001, betas: [0.9, 0.999], eps: 1e-8, weightDecay, amsgrad: false, maximize: false, ...options });
+  protected constructor(name: string, decoupled: boolean, params: Iterable<Tensor> | Iterable<ParamGroupInput>, options: AdamOptions, defaults: Record<string, unknown>) {
+    checkOptions(name, options, Object.keys(defaults));
+    const merged = { ...defaults };
+    for (const [k, v] of Object.entries(options)) if (v !== undefined) merged[k] = v;
+    super(name, params, merged);
     this.decoupled = decoupled;
   }
 
@@ -32,6 +40,7 @@ abstract class AdamBase extends Optimizer {
       if (typeof b !== 'number' || !(b >= 0 && b < 1)) throw new RangeError(`${name}: invalid beta parameter at index ${i}: ${String(b)}`);
     });
     if (typeof g.weightDecay !== 'number' || !(g.weightDecay >= 0)) throw new RangeError(`${name}: invalid weightDecay ${String(g.weightDecay)}`);
+    checkSingleTensorOptions(name, g);
   }
 
   step(): void {
@@ -40,10 +49,10 @@ abstract class AdamBase extends Optimizer {
       const [beta1, beta2] = group.betas as [number, number];
       const after = native.adamStep(
         group.params.map((p) => p._native),
-        states.map((s) => s.step?._native ?? null),
-        states.map((s) => s.exp_avg?._native ?? null),
-        states.map((s) => s.exp_avg_sq?._native ?? null),
-        states.map((s) => s.max_exp_avg_sq?._native ?? null),
+        states.map((s) => this.tensorState(s, 'step')),
+        states.map((s) => this.tensorState(s, 'exp_avg')),
+        states.map((s) => this.tensorState(s, 'exp_avg_sq')),
+        states.map((s) => this.tensorState(s, 'max_exp_avg_sq')),
         group.lr,
         beta1,
         beta2,
@@ -73,7 +82,11 @@ abstract class AdamBase extends Optimizer {
  */
 export class Adam extends AdamBase {
   constructor(params: Iterable<Tensor> | Iterable<ParamGroupInput>, options: AdamOptions = {}) {
-    super('Adam', false, params, options, 0);
+    // PyTorch 1.13's Adam defaults, in its order (the order of its state_dict's keys).
+    super('Adam', false, params, options, {
+      lr: 0.001, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false,
+      foreach: null, capturable: false, differentiable: false, fused: false,
+    });
   }
 }
 
@@ -83,6 +96,9 @@ export class Adam extends AdamBase {
  */
 export class AdamW extends AdamBase {
   constructor(params: Iterable<Tensor> | Iterable<ParamGroupInput>, options: AdamOptions = {}) {
-    super('AdamW', true, params, options, 0.01);
+    // PyTorch 1.13's AdamW defaults, in its order (it has no differentiable / fused).
+    super('AdamW', true, params, options, {
+      lr: 0.001, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0.01, amsgrad: false, foreach: null, maximize: false, capturable: false,
+    });
   }
 }

@@ -71,7 +71,7 @@ class TimeoutError extends Error {
  * returns softmax probabilities: all inside forward, so that forwardAsync
  * runs all of it off the JS thread.
  */
-class BatchedClassifier extends Module {
+class BatchedClassifier extends Module<Tensor[], Tensor> {
   declare model: Module;
   constructor(
     model: Module,

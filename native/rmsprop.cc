@@ -1,0 +1,97 @@
+// RMSprop's step, replaying PyTorch 1.13's `_single_tensor_rmsprop`
+// (torch/optim/rmsprop.py, the default on CPU) op for op with Python floats as
+// doubles, so the weights are bit-identical. The step counter is a plain
+// number kept by lib/optim/rmsprop.ts, as PyTorch keeps an int.
+#include <c10/core/GradMode.h>
+
+#include "addon.h"
+#include "args.h"
+#include "errors.h"
+#include "tensor.h"
+
+namespace ltr {
+
+namespace {
+
+std::vector<c10::optional<at::Tensor>> stateList(const Napi::Value& v, const char* name, size_t length) {
+  if (!v.IsArray()) throw ArgTypeError(std::string("expected Array for ") + name + " but received " + describe(v));
+  Napi::Array a = v.As<Napi::Array>();
+  if (a.Length() != length) {
+    throw ArgRangeError(std::string(name) + " has " + std::to_string(a.Length()) + " entries but there are " +
+                        std::to_string(length) + " parameters");
+  }
+  std::vector<c10::optional<at::Tensor>> out;
+  for (uint32_t i = 0; i < a.Length(); ++i) {
+    const std::string element = std::string(name) + "[" + std::to_string(i) + "]";
+    out.push_back(optionalTensorArg(a.Get(i), element.c_str()));
+  }
+  return out;
+}
+
+Napi::Array toArray(Napi::Env env, const std::vector<at::Tensor>& ts) {
+  Napi::Array out = Napi::Array::New(env, ts.size());
+  for (uint32_t i = 0; i < ts.size(); ++i) out.Set(i, ts[i].defined() ? Napi::Value(Tensor::Wrap(env, ts[i])) : env.Null());
+  return out;
+}
+
+// rmspropStep(params, squareAvgs, gradAvgs, momentumBuffers, lr, alpha, eps, weightDecay, momentum, centered, maximize)
+//   -> { squareAvgs, gradAvgs, momentumBuffers } (null where a parameter has no gradient and no state yet)
+Napi::Value RmspropStep(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), "RMSprop.step", [&]() -> Napi::Value {
+    const std::vector<at::Tensor> params = tensorListArg(arg(info, 0), "params");
+    const auto squareAvgs = stateList(arg(info, 1), "squareAvgs", params.size());
+    const auto gradAvgs = stateList(arg(info, 2), "gradAvgs", params.size());
+    const auto buffers = stateList(arg(info, 3), "momentumBuffers", params.size());
+    const double lr = doubleArg(arg(info, 4), "lr");
+    const double alpha = doubleArg(arg(info, 5), "alpha");
+    const double eps = doubleArg(arg(info, 6), "eps");
+    const double weightDecay = doubleArg(arg(info, 7), "weightDecay");
+    const double momentum = doubleArg(arg(info, 8), "momentum");
+    const bool centered = boolArg(arg(info, 9), "centered");
+    const bool maximize = boolArg(arg(info, 10), "maximize");
+    for (size_t i = 0; i < params.size(); ++i) {
+      checkRange(params[i].is_leaf(), "params[" + std::to_string(i) + "] is not a leaf tensor (optimizers update leaves only)");
+    }
+    c10::NoGradGuard noGrad;
+    std::vector<at::Tensor> sq(params.size()), ga(params.size()), mb(params.size());
+    for (size_t i = 0; i < params.size(); ++i) {
+      if (squareAvgs[i]) sq[i] = *squareAvgs[i];
+      if (gradAvgs[i]) ga[i] = *gradAvgs[i];
+      if (buffers[i]) mb[i] = *buffers[i];
+      const at::Tensor& param = params[i];
+      if (!param.grad().defined()) continue;
+      // State initialisation, as PyTorch's step() does before the update.
+      if (!sq[i].defined()) sq[i] = at::zeros_like(param, at::MemoryFormat::Preserve);
+      if (momentum > 0 && !mb[i].defined()) mb[i] = at::zeros_like(param, at::MemoryFormat::Preserve);
+      if (centered && !ga[i].defined()) ga[i] = at::zeros_like(param, at::MemoryFormat::Preserve);
+      at::Tensor grad = maximize ? at::neg(param.grad()) : param.grad();
+      if (weightDecay != 0) grad = grad.add(param, weightDecay);
+      sq[i].mul_(alpha).addcmul_(grad, grad, 1 - alpha);
+      at::Tensor avg;
+      if (centered) {
+        ga[i].mul_(alpha).add_(grad, 1 - alpha);
+        avg = sq[i].addcmul(ga[i], ga[i], -1).sqrt_();
+      } else {
+        avg = sq[i].sqrt();
+      }
+      avg = avg.add_(eps);
+      if (momentum > 0) {
+        mb[i].mul_(momentum).addcdiv_(grad, avg);
+        param.add_(mb[i], -lr);
+      } else {
+        param.addcdiv_(grad, avg, -lr);
+      }
+    }
+    Napi::Object out = Napi::Object::New(info.Env());
+    out.Set("squareAvgs", toArray(info.Env(), sq));
+    out.Set("gradAvgs", toArray(info.Env(), ga));
+    out.Set("momentumBuffers", toArray(info.Env(), mb));
+    return out;
+  });
+}
+
+}  // namespace
+
+void InitRmsprop(Napi::Env, Napi::Object exports) { exportFunction(exports, "rmspropStep", RmspropStep); }
+
+}  // namespace ltr
