@@ -6,7 +6,10 @@
 // follow one async function across its awaits without leaking into whatever
 // else runs meanwhile. The scopes therefore refuse async functions (and any
 // function that returns a Promise) with a TypeError, instead of silently
-// recording graphs after the first await as they used to.
+// recording graphs after the first await as they used to. The one exception:
+// a Promise from an operation that read the grad mode when it was called and
+// carries it to its worker thread (Module.forwardAsync), so
+// `noGrad(() => model.forwardAsync(x))` means what it says.
 
 import { native } from './native.js';
 import { describe, keep, Tensor, unwrap } from './tensor.js';
@@ -29,10 +32,18 @@ export function checkSync(op: string, fn: unknown): void {
   }
 }
 
+const CAPTURED_GRAD_MODE = new WeakSet<object>();
+
+/** @internal Marks a Promise whose work took the caller's grad mode with it when it was created. */
+export function capturesGradMode<P extends Promise<unknown>>(promise: P): P {
+  CAPTURED_GRAD_MODE.add(promise);
+  return promise;
+}
+
 function runSync<R>(op: string, fn: () => R, run: () => R): R {
   checkSync(op, fn);
   const result = run();
-  if (isThenable(result)) {
+  if (isThenable(result) && !CAPTURED_GRAD_MODE.has(result as object)) {
     throw new TypeError(`${op}: fn returned a Promise; ${op} covers synchronous code only (call it around each synchronous step)`);
   }
   return result;

@@ -39,7 +39,8 @@ async function inFlight(model: nn.Module, inputs: Tensor[]): Promise<void> {
   const expected = torch.noGrad(() => inputs.map((x) => model.forward(x)));
   // First round traces on the first call (the other 7 replay), second round replays only.
   for (let round = 0; round < 2; round++) {
-    const results: Tensor[] = await torch.noGrad(() => Promise.all(inputs.map((x) => model.forwardAsync(x))));
+    // noGrad around the calls (each reads the grad mode when made), Promise.all outside it.
+    const results: Tensor[] = await Promise.all(torch.noGrad(() => inputs.map((x) => model.forwardAsync(x))));
     results.forEach((r, i) => expect(r.equal(expected[i]), `round ${round} call ${i}`).toBe(true));
     for (const r of results) r.dispose();
   }

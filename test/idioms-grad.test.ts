@@ -98,7 +98,7 @@ describe('torch.nn.utils', () => {
     const opt = new torch.optim.SGD(model.parameters(), { lr: 0.05, momentum: 0.9 });
     for (let s = 0; s < manifest.steps; s++) {
       opt.zeroGrad();
-      torch.tidy(() => torch.functional.crossEntropy(model.forward(npy(`x${s}`)), npy(`y${s}`)).backward());
+      torch.tidy(() => torch.nn.functional.crossEntropy(model.forward(npy(`x${s}`)), npy(`y${s}`)).backward());
       const t = manifest.norm_types[s];
       const total = nn.utils.clipGradNorm_(model.parameters(), manifest.max_norm, { normType: t === 'inf' ? Infinity : t });
       expect(total.equal(npy(`norm${s}`)), `step ${s} norm`).toBe(true);

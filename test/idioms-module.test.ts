@@ -197,12 +197,12 @@ describe('forward hooks', () => {
       return (output as Tensor).neg();
     });
     const y = lin.forward(x);
-    const expected = torch.functional.linear(x.mul(2), lin.weight, lin.bias).neg();
+    const expected = torch.nn.functional.linear(x.mul(2), lin.weight, lin.bias).neg();
     expect(y.equal(expected)).toBe(true);
     expect(seen[0]).toEqual(['pre', lin, x]);
     h1.remove();
     h2.remove();
-    expect(lin.forward(x).equal(torch.functional.linear(x, lin.weight, lin.bias))).toBe(true);
+    expect(lin.forward(x).equal(torch.nn.functional.linear(x, lin.weight, lin.bias))).toBe(true);
     expect(seen.length).toBe(2);
   });
 

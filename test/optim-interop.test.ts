@@ -62,7 +62,7 @@ function makeOptimizer(name: string, params: Tensor[]): [torch.optim.Optimizer, 
 function train(model: torch.nn.Module, opt: torch.optim.Optimizer, sched: Scheduler, start: number, end: number): void {
   for (let s = start; s < end; s++) {
     opt.zeroGrad();
-    torch.tidy(() => torch.functional.crossEntropy(model.forward(npy(`x${s}`)), npy(`y${s}`)).backward());
+    torch.tidy(() => torch.nn.functional.crossEntropy(model.forward(npy(`x${s}`)), npy(`y${s}`)).backward());
     opt.step();
     sched.step();
   }

@@ -29,7 +29,8 @@ describe('typings', () => {
       const offenders = files(join(out, 'lib'))
         .filter((f) => f.endsWith('.d.ts'))
         .flatMap((f) => readFileSync(f, 'utf8').split('\n').map((line, i) => ({ f, i, line })))
-        .filter(({ line }) => /\bany\b/.test(line.replace(/\/\/.*$|\/\*.*?\*\/|^\s*\*.*$/g, '')))
+        // `any` as a type; a method named any (tensor.any(), torch.any) is not one.
+        .filter(({ line }) => /\bany\b(?!\s*[(<])/.test(line.replace(/\/\/.*$|\/\*.*?\*\/|^\s*\*.*$/g, '')))
         .map(({ f, i, line }) => `${f.slice(out.length + 1)}:${i + 1}: ${line.trim()}`);
       expect(offenders).toEqual([]);
     } finally {

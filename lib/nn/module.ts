@@ -10,7 +10,7 @@
 // registered name registered when it is reassigned. Reads go straight to the
 // target (no get trap), so `this.conv1` costs what a plain property costs.
 
-import { isGradEnabled, registerHook } from '../autograd.js';
+import { capturesGradMode, isGradEnabled, registerHook } from '../autograd.js';
 import { native, type NativePlan, type NativeTensor } from '../native.js';
 import { getNumThreads } from '../runtime.js';
 import { checkOptions, describe, type DType, isDType, keep, type Shape, Tensor, tidy, unwrap, zeros } from '../tensor.js';
@@ -719,6 +719,11 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
    * @example const logits = await torch.noGrad(() => model.forwardAsync(x));
    */
   forwardAsync(...inputs: In & Tensor[]): Promise<Out> {
+    // The grad mode is read now and carried to the worker, so noGrad(() => m.forwardAsync(x)) is allowed.
+    return capturesGradMode(this.startForwardAsync(inputs as Tensor[]));
+  }
+
+  private startForwardAsync(inputs: Tensor[]): Promise<Out> {
     try {
       // Hooks are JavaScript: a replayed plan would silently skip them.
       const hooked = this.modules().find((m) => st(m).forwardPreHooks.size + st(m).forwardHooks.size + st(m).backwardHooks.size > 0);
