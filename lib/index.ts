@@ -33,3 +33,5 @@ export * as functional from './functional.js';
 export * as optim from './optim/index.js';
 export * as nn from './nn/index.js';
 export * as data from './data/index.js';
+// Memory accounting of the GC backstop (README, "Memory").
+export { nativeMemory } from './tensor.js';
