@@ -2,6 +2,7 @@
 // draws from libtorch's default CPU generator, the one torch.manual_seed seeds
 // in Python, so the same seed and the same calls in the same order give the
 // same numbers; each worker thread has its own (threadGenerator, tensor.h).
+#include <cmath>
 #include <mutex>
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -68,11 +69,16 @@ Napi::Value Arange(const Napi::CallbackInfo& info) {
     const double step = doubleArg(arg(info, 2), "step");
     checkRange(step != 0, "step must be non-zero");
     checkRange((end - start) / step >= 0 || start == end,
-               "upper bound and step are inconsistent (start " + std::to_string(start) + ", end " +
-                   std::to_string(end) + ", step " + std::to_string(step) + ")");
+               "upper bound and step are inconsistent (start " + numberString(start) + ", end " +
+                   numberString(end) + ", step " + numberString(step) + ")");
     at::TensorOptions o = options(info, 3);
     // Integer dtypes take integer Scalars, as PyTorch passes Python ints.
     if (at::isIntegralType(o.dtype().toScalarType(), /*includeBool=*/false)) {
+      // Casting a double outside int64 is undefined behaviour: refuse it.
+      for (const double v : {start, end, step}) {
+        checkRange(std::isfinite(v) && std::fabs(v) < 9223372036854775808.0,
+                   "start, end and step must be finite and within int64 for an integer dtype but received " + numberString(v));
+      }
       return Tensor::Wrap(info.Env(), at::arange(at::Scalar(static_cast<int64_t>(start)),
                                                  at::Scalar(static_cast<int64_t>(end)),
                                                  at::Scalar(static_cast<int64_t>(step)), o));

@@ -145,7 +145,10 @@ function runChild(seed: number, index: number): Promise<{ seed: number; status: 
   const lastCallFile = join(dir, `last-call-${index}.txt`);
   writeFileSync(lastCallFile, '');
   return new Promise((resolve) => {
-    const command = `ulimit -v ${ADDRESS_SPACE_KB} && exec "${process.execPath}" "${script}" ${seed} ${SECONDS_PER_CHILD} "${lastCallFile}"`;
+    // Under AddressSanitizer (scripts/sanitize.sh) the address space can't be limited (its shadow
+    // memory is terabytes of reservations); ASAN_OPTIONS max_allocation_size_mb bounds tensors instead.
+    const limit = (process.env.LD_PRELOAD ?? '').includes('asan') ? '' : `ulimit -v ${ADDRESS_SPACE_KB} && `;
+    const command = `${limit}exec "${process.execPath}" "${script}" ${seed} ${SECONDS_PER_CHILD} "${lastCallFile}"`;
     const child = spawn('bash', ['-c', command], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LTR_NATIVE: NATIVE, OMP_NUM_THREADS: '1' } });
     let stdout = '';
     let stderr = '';

@@ -285,6 +285,61 @@ describe('generators are per thread', () => {
   }, 90_000);
 });
 
+describe('memory', () => {
+  it('the GC backstop bounds native memory in a synchronous loop (1,000 dropped randn([1000, 1000]) reached 4 GB)', async () => {
+    // 400 dropped 4 MB tensors: 1.6 GB without the budget.
+    const r = await runChild(`
+      let peak = 0;
+      for (let i = 1; i <= 400; i++) {
+        torch.zeros([1000, 1000]);
+        if (i % 50 === 0) peak = Math.max(peak, process.memoryUsage().rss);
+      }
+      console.log(JSON.stringify({ peakMB: peak / 2 ** 20, held: torch.nativeMemory() }));`, 240_000);
+    expect(r.signal, r.stderr).toBeNull();
+    const { peakMB, held } = JSON.parse(r.stdout.trim()) as { peakMB: number; held: { bytes: number; tensors: number } };
+    // 4 MB per tensor: the bound is the budget (64 MB, or half the live bytes) plus what V8 has not collected yet.
+    expect(peakMB).toBeLessThan(900);
+    expect(held.bytes).toBeLessThan(512 * 2 ** 20);
+  }, 300_000);
+
+  it('nativeMemory() reports the bytes the backstop holds and what V8 was told', () => {
+    const before = torch.nativeMemory();
+    const t = torch.zeros([100, 1000, 1000], { dtype: 'uint8' });
+    const during = torch.nativeMemory();
+    expect(during.bytes - before.bytes).toBe(100_000_000);
+    expect(during.tensors - before.tensors).toBe(1);
+    expect(during.reportedToV8 - before.reportedToV8).toBe(100_000_000);
+    t.dispose();
+    expect(torch.nativeMemory().bytes).toBe(before.bytes);
+    // Inside tidy nothing is charged; a survivor is charged when it leaves the scope.
+    const kept = torch.tidy(() => {
+      torch.zeros([1000], { dtype: 'uint8' });
+      expect(torch.nativeMemory().bytes).toBe(before.bytes);
+      return torch.zeros([10], { dtype: 'uint8' });
+    });
+    expect(torch.nativeMemory().bytes).toBe(before.bytes + 10);
+    kept.dispose();
+  });
+
+  it('synchronous tidy(noGrad(forward)) loops keep RSS flat (resnet18 at 64x64 grew ~2.2 MB per forward)', async () => {
+    const resnet = pathToFileURL(join(ROOT, 'dist', 'resnet', 'index.js')).href;
+    const r = await runChild(`
+      const { resnet18 } = await import(${JSON.stringify(resnet)});
+      const model = resnet18(); model.eval();
+      const x = torch.keep(torch.randn([1, 3, 64, 64]));
+      const rss = [];
+      for (let i = 1; i <= 240; i++) {
+        torch.tidy(() => torch.noGrad(() => model.forward(x))).dispose();
+        if (i === 60 || i === 240) rss.push(process.memoryUsage().rss / 2 ** 20);
+      }
+      console.log(JSON.stringify(rss));`, 240_000);
+    expect(r.signal, r.stderr).toBeNull();
+    const [warm, end] = JSON.parse(r.stdout.trim()) as number[];
+    // Before: +180 forwards x ~2.2 MB = ~400 MB on ~400 MB. Now within 10%.
+    expect((end - warm) / warm).toBeLessThan(0.1);
+  }, 300_000);
+});
+
 describe('archives', () => {
   it("64 random bytes over the version record's local header are refused, as torch.load refuses them", () => {
     const path = join(dir, 'damaged.pth');
