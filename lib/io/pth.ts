@@ -287,8 +287,15 @@ export function readPthStructure(file: InputFile): PthArchive {
   }
   const pkl = dir.entries.get(`${root}/data.pkl`);
   if (pkl === undefined) fail(`no '${root}/data.pkl' record: not a torch.save archive`);
-  // PyTorch's reader reads the version record first and refuses the file
-  // when it cannot ("failed reading file version"); every other record's
+  const byteorder = dir.entries.get(`${root}/byteorder`);
+  if (byteorder !== undefined) {
+    const order = readEntry(file, dir, byteorder, 64).toString('latin1').trim();
+    if (order === 'big') fail('big-endian checkpoints are not supported (the file says byteorder=big)');
+    if (order !== 'little') fail(`unknown byteorder '${order}'`);
+  }
+  const object = unpickle(readEntry(file, dir, pkl, MAX_PICKLE_BYTES), hooksFor());
+  // PyTorch's reader refuses a file whose version record it cannot read
+  // ("failed reading file version"); every other record's
   // local header is checked too, so damage anywhere in the headers is found
   // at load time, not only in the records a load happens to read.
   const versionEntry = dir.entries.get(`${root}/version`) ?? dir.entries.get(`${root}/.data/version`);
@@ -299,13 +306,6 @@ export function readPthStructure(file: InputFile): PthArchive {
     fail(`unsupported file version '${versionText.slice(0, 20)}' (this reader supports ${MIN_FILE_VERSION} to ${MAX_FILE_VERSION}, like PyTorch 1.13)`);
   }
   for (const entry of dir.entries.values()) entryDataOffset(file, dir, entry);
-  const byteorder = dir.entries.get(`${root}/byteorder`);
-  if (byteorder !== undefined) {
-    const order = readEntry(file, dir, byteorder, 64).toString('latin1').trim();
-    if (order === 'big') fail('big-endian checkpoints are not supported (the file says byteorder=big)');
-    if (order !== 'little') fail(`unknown byteorder '${order}'`);
-  }
-  const object = unpickle(readEntry(file, dir, pkl, MAX_PICKLE_BYTES), hooksFor());
   return { root, dir, object };
 }
 
