@@ -133,6 +133,11 @@ export function describe(value: unknown): string {
   return typeof value;
 }
 
+/** A user string for a message: quoted, at most 40 characters (a 10 MB key is not echoed back whole). */
+export function clip(text: string): string {
+  return text.length <= 40 ? `'${text}'` : `'${text.slice(0, 40)}...' (${text.length} characters)`;
+}
+
 /**
  * Throws a TypeError for option keys the op does not know (catches `kernel_size` for `kernelSize`).
  * @example checkOptions('MyLayer', options, ['stride', 'padding'])
@@ -146,7 +151,7 @@ export function checkOptions(op: string, options: object | undefined, allowed: r
     if (!allowed.includes(key)) {
       const camel = key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
       const hint = allowed.includes(camel) ? ` (did you mean '${camel}'?)` : ` (known options: ${allowed.join(', ')})`;
-      throw new TypeError(`${op}: unknown option '${key}'${hint}`);
+      throw new TypeError(`${op}: unknown option ${clip(key)}${hint}`);
     }
   }
 }

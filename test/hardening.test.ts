@@ -445,6 +445,10 @@ describe('messages', () => {
     expect(() => torch.zeros([1], { device: huge })).toThrow(/^zeros: unknown device 'x{40}\.\.\.' \(10485760 bytes\) for device/);
   });
 
+  it('a 1 MB option name is cut in the message', () => {
+    expect(() => torch.zeros([1], bad({ ['k'.repeat(2 ** 20)]: 1 }))).toThrow(/^zeros: unknown option 'k{40}\.\.\.' \(1048576 characters\) \(known options: dtype, device, requiresGrad\)$/);
+  });
+
   it('keep(null) is a named TypeError', () => {
     expect(() => torch.keep(bad(null))).toThrow(TypeError);
     expect(() => torch.keep(bad(null))).toThrow(/^keep: expected Tensor but received null$/);
