@@ -10,6 +10,7 @@
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
+#include <chrono>
 #include <cstdlib>
 #include <mutex>
 
@@ -91,25 +92,39 @@ thread_local c10::optional<at::Generator> tlsGenerator;
 // ---------------------------------------------------------------------------
 // glibc's heap and long-running loops
 //
-// Measured (resnet18, 64x64, 1,000 synchronous tidy'd forwards): RSS grew by
-// ~2.2 MB per forward to 2.4 GB, while MALLOC_MMAP_THRESHOLD_=65536 or an
-// `await` every 10 forwards kept it flat at ~290 MB. The tensors are freed at
-// the end of each tidy; what is not freed is each handle's small native
-// object (the ObjectWrap and Node's reference to it), because Node runs N-API
-// finalizers only when the event loop turns. glibc's dynamic mmap threshold
-// has by then risen past the activation sizes, so activations come from the
-// heap, and the pinned small objects, carved out of freed activation chunks,
-// keep those chunks from being reused: the heap grows every iteration. With
-// a fixed threshold, blocks of 64 KiB and more are mmap'ed and unmapped on
-// free, so pinned small objects can no longer fragment them. Set once per
-// process; a user's own MALLOC_MMAP_THRESHOLD_ (or LTR_KEEP_MALLOC=1) wins.
-void tuneMallocOnce() {
-#if defined(__GLIBC__)
-  static std::once_flag once;
-  std::call_once(once, [] {
-    if (std::getenv("MALLOC_MMAP_THRESHOLD_") != nullptr || std::getenv("LTR_KEEP_MALLOC") != nullptr) return;
-    mallopt(M_MMAP_THRESHOLD, 64 * 1024);
-  });
+// Measured (resnet18, 64x64, synchronous tidy'd forwards): RSS grew by
+// ~2.2 MB per forward (2.4 GB after 1,000), while MALLOC_MMAP_THRESHOLD_=65536
+// or an `await` every 10 forwards kept it flat at ~290 MB. The tensors are
+// freed at the end of each tidy; what is not freed is each handle's small
+// native object (the ObjectWrap and Node's reference to it), because Node
+// runs N-API finalizers only when the event loop turns. glibc's dynamic mmap
+// threshold has by then risen past the activation sizes, so activations come
+// from the heap, and the pinned small objects, carved out of freed activation
+// chunks, keep those chunks from being reused: the heap grows.
+// A fixed 64 KiB mmap threshold fixes that but costs a page fault per 4 KiB of
+// every large allocation (a training step took 2x as long), and trimming the
+// heap every second cost ~50% too (the next step faults the pages back in).
+// So at most once a second, when an outermost tidy scope or a GC-backstop
+// sweep ends, the heap's size is checked (mallinfo2), and only when it grew by
+// more than 64 MB since the last trim are its free pages handed back
+// (malloc_trim). A steady loop (training, tidy'd inference without the
+// fragmentation) never trims; the fragmenting loop stays within ~64 MB.
+void trimHeapIfItGrew() {
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 33)
+  static std::mutex mutex;  // malloc is process-wide; environments are not
+  static auto last = std::chrono::steady_clock::now();
+  static size_t reference = 0;
+  std::lock_guard<std::mutex> lock(mutex);
+  const auto now = std::chrono::steady_clock::now();
+  if (now - last < std::chrono::seconds(1)) return;
+  last = now;
+  if (std::getenv("LTR_NO_TRIM") != nullptr) return;
+  const size_t heap = mallinfo2().arena;
+  if (reference == 0 || heap < reference) reference = heap;
+  if (heap > reference + (size_t(64) << 20)) {
+    malloc_trim(0);
+    reference = heap;
+  }
 #endif
 }
 
@@ -160,7 +175,6 @@ Napi::Function Tensor::Init(Napi::Env env) {
           InstanceMethod<&Tensor::Charge>("charge"),
       });
   claimThreadGenerator();
-  tuneMallocOnce();
   auto* data = new AddonData();
   data->tensorConstructor = Napi::Persistent(ctor);
   env.SetInstanceData<AddonData>(data);
@@ -259,6 +273,7 @@ int64_t Tensor::sweep(Napi::Env env) {
   }
   charged.sinceSweep = 0;
   charged.threshold = std::max(kSweepBytes, charged.bytes / 2);
+  if (freed > 0) trimHeapIfItGrew();
   return freed;
 }
 
@@ -618,6 +633,7 @@ Napi::Value SetChargeNewTensors(const Napi::CallbackInfo& info) {
     auto* data = info.Env().GetInstanceData<AddonData>();
     const bool previous = data->chargeNewTensors;
     data->chargeNewTensors = boolArg(arg(info, 0), "flag");
+    if (data->chargeNewTensors) trimHeapIfItGrew();  // an outermost tidy just ended
     return Napi::Boolean::New(info.Env(), previous);
   });
 }
