@@ -14,8 +14,11 @@ N=${1:-5000} SIZE=${2:-224} EVERY=${3:-500} MODES=${4:-"tidy gc async"}
 test -f dist/scripts/soak.js || bash scripts/setup.sh
 status=0
 for mode in $MODES; do
-  out=$(node dist/scripts/soak.js "$mode" "$N" "$SIZE" "$EVERY" | tee /dev/stderr) || { echo "soak: $mode failed" >&2; status=1; continue; }
-  growth=$(printf '%s\n' "$out" | sed -n 's/^RESULT //p' | python3 -c 'import json,sys; d=sys.stdin.read().strip(); print(json.loads(d)["growthPercent"] if d else "")')
+  # tee to a file, not /dev/stderr: reopening /dev/stderr truncates a redirected log.
+  log=$(mktemp)
+  node dist/scripts/soak.js "$mode" "$N" "$SIZE" "$EVERY" | tee "$log" || { echo "soak: $mode failed"; status=1; rm -f "$log"; continue; }
+  growth=$(sed -n 's/^RESULT //p' "$log" | python3 -c 'import json,sys; d=sys.stdin.read().strip(); print(json.loads(d)["growthPercent"] if d else "")')
+  rm -f "$log"
   if [ -n "$growth" ] && python3 -c "import sys; sys.exit(0 if $growth < 5 else 1)"; then
     echo "soak: $mode OK (growth ${growth}%)"
   elif [ -n "$growth" ]; then
