@@ -156,6 +156,11 @@ export async function train(config: TrainConfig, resumeFrom: string | null, hook
   torch.manualSeed(config.seed);
   const model = makeModel(config.arch, { numClasses: 10, inChannels: config.rgb ? 3 : 1 });
   const loader = new DataLoader(trainData, { batchSize: config.batchSize, shuffle: true, seed: config.seed, dropLast: true, transform: transformFor(config, true) });
+  // With dropLast, a batch larger than the set means no step at all: the
+  // "trained" model would be the initial weights and the loss 0/0 = NaN.
+  if (loader.length === 0) {
+    throw new UsageError(`--batch-size ${config.batchSize} is larger than the ${trainData.length} training images, so no step would run`);
+  }
   const optimizer = makeOptimizer(config, model.parameters());
   const scheduler = makeScheduler(config, optimizer, loader.length);
 
@@ -225,7 +230,9 @@ export async function train(config: TrainConfig, resumeFrom: string | null, hook
       correct += hits;
       seen += batch;
       step++;
-      if (!Number.isFinite(loss)) throw new Error(`train: the loss became ${loss} at epoch ${epoch + 1}, batch ${step}; lower --lr`);
+      if (!Number.isFinite(loss)) {
+        throw new Error(`train: the loss became ${loss} at epoch ${epoch + 1}, step ${step} (batch ${step} of ${loader.length}); no model was saved; lower --lr`);
+      }
       if (hooks.progress !== false) {
         const rate = seen / ((Date.now() - started) / 1000);
         progress.update(step, { loss: (lossSum / seen).toFixed(4), acc: `${((100 * correct) / seen).toFixed(1)}%`, 'img/s': rate.toFixed(0) });

@@ -51,3 +51,5 @@ export * as data from './data/index.js';
 export { inferenceMode, isInferenceModeEnabled, registerHook, setGradEnabled, type TensorHookHandle } from './autograd.js';
 export * as io from './io/checkpoint.js';
 export { Generator } from './generator.js';
+// Memory accounting of the GC backstop (README, "Memory").
+export { nativeMemory } from './tensor.js';

@@ -43,6 +43,8 @@ export interface NativeAddon {
   clone(input: U): T;
   detach(input: U): T;
   contiguous(input: U): T;
+  nativeMemory(): { bytes: number; tensors: number; reportedToV8: number };
+  sweep(): number;
   // factory.cc
   zeros(shape: U, dtype?: U, device?: U): T;
   ones(shape: U, dtype?: U, device?: U): T;

@@ -2,7 +2,11 @@
 
 import { addonLocation, native } from './native.js';
 
-/** Intra-op threads libtorch uses (torch.set_num_threads). Results can differ in the last bits between counts. */
+/**
+ * Intra-op threads libtorch uses (torch.set_num_threads). Results can differ in the last bits between counts.
+ * Accepts 1 to 4x the logical CPUs this process may run on: more only adds contention, and each
+ * thread reserves a stack (hundreds of threads under a memory limit hung thread-pool creation).
+ */
 export function setNumThreads(n: number): void {
   native.setNumThreads(n);
 }

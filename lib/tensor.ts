@@ -29,7 +29,8 @@ const kept = new WeakSet<Tensor>();
 
 /**
  * Runs `fn` and disposes every tensor created inside it, except the tensors
- * it returns (a Tensor, or an array / plain object holding Tensors) and those
+ * it returns (a Tensor, or Tensors anywhere inside arrays, objects, Maps, Sets or class
+ * instances it returns) and those
  * passed to `keep()`. Returned tensors move to the enclosing scope. If `fn`
  * throws, everything it created is disposed and the error is rethrown.
  *
@@ -59,7 +60,7 @@ export function tidy<R>(fn: () => R): R {
     throw new TypeError('tidy: fn returned a Promise; tidy only tracks synchronous code (await first, then tidy each step)');
   }
   const survivors = new Set<Tensor>();
-  collectTensors(result, survivors, 0);
+  collectTensors(result, survivors);
   const parent = scopes[scopes.length - 1];
   for (const t of scope) {
     if (survivors.has(t) || kept.has(t)) {
@@ -75,22 +76,45 @@ export function tidy<R>(fn: () => R): R {
 
 /** Exempts a tensor from every enclosing and future `tidy` (e.g. module parameters). */
 export function keep<T extends Tensor>(tensor: T): T {
+  if (!(tensor instanceof Tensor)) throw new TypeError(`keep: expected Tensor but received ${describe(tensor)}`);
   kept.add(tensor);
   // Long-lived from now on: V8 should know its size (a no-op if already reported).
   if (scopes.length > 0) tensor._native.charge();
   return tensor;
 }
 
-function collectTensors(value: unknown, into: Set<Tensor>, depth: number): void {
-  if (depth > 8 || value === null || typeof value !== 'object') return;
-  if (value instanceof Tensor) {
-    into.add(value);
-  } else if (Array.isArray(value)) {
-    for (const v of value) collectTensors(v, into, depth + 1);
-  } else if (value instanceof Map) {
-    for (const v of value.values()) collectTensors(v, into, depth + 1);
-  } else if (Object.getPrototypeOf(value) === Object.prototype) {
-    for (const v of Object.values(value)) collectTensors(v, into, depth + 1);
+// Finds every Tensor reachable from a tidy result: arrays, plain objects,
+// Maps (keys and values), Sets and class instances (their own enumerable
+// properties), at any depth, cycles included. Only what JS cannot enumerate
+// (private #fields, closures, WeakMaps) is out of sight: keep() those.
+/**
+ * What the GC backstop holds on this thread: native bytes and count of tensors made
+ * outside `tidy` and not disposed yet, and the external-memory total V8's GC sees
+ * (`process.memoryUsage().external` does not include it: V8 reports only ArrayBuffers there).
+ * @example const { bytes, tensors } = torch.nativeMemory();
+ */
+export function nativeMemory(): { bytes: number; tensors: number; reportedToV8: number } {
+  return native.nativeMemory();
+}
+
+function collectTensors(root: unknown, into: Set<Tensor>): void {
+  const seen = new Set<object>();
+  const stack: unknown[] = [root];
+  while (stack.length > 0) {
+    const value = stack.pop();
+    if (value === null || typeof value !== 'object' || seen.has(value)) continue;
+    seen.add(value);
+    if (value instanceof Tensor) {
+      into.add(value);
+    } else if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer || value instanceof Promise) {
+      // no tensors inside
+    } else if (value instanceof Map) {
+      for (const [k, v] of value) stack.push(k, v);
+    } else if (value instanceof Set || Array.isArray(value)) {
+      for (const v of value) stack.push(v);
+    } else {
+      for (const key of Object.keys(value)) stack.push((value as Record<string, unknown>)[key]);
+    }
   }
 }
 
@@ -109,6 +133,11 @@ export function describe(value: unknown): string {
   return typeof value;
 }
 
+/** A user string for a message: quoted, at most 40 characters (a 10 MB key is not echoed back whole). */
+export function clip(text: string): string {
+  return text.length <= 40 ? `'${text}'` : `'${text.slice(0, 40)}...' (${text.length} characters)`;
+}
+
 /**
  * Throws a TypeError for option keys the op does not know (catches `kernel_size` for `kernelSize`).
  * @example checkOptions('MyLayer', options, ['stride', 'padding'])
@@ -122,7 +151,7 @@ export function checkOptions(op: string, options: object | undefined, allowed: r
     if (!allowed.includes(key)) {
       const camel = key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
       const hint = allowed.includes(camel) ? ` (did you mean '${camel}'?)` : ` (known options: ${allowed.join(', ')})`;
-      throw new TypeError(`${op}: unknown option '${key}'${hint}`);
+      throw new TypeError(`${op}: unknown option ${clip(key)}${hint}`);
     }
   }
 }
@@ -979,17 +1008,38 @@ export function tensor(data: TensorData | Uint8ClampedArray | readonly NestedNum
     dtype ?? (values.length > 0 && typeof values[0] === 'boolean' ? 'bool' : typeof values[0] === 'bigint' ? 'int64' : 'float32');
   let typed: TensorData;
   if (target === 'int64') {
-    typed = BigInt64Array.from(values, (v) => (typeof v === 'bigint' ? v : BigInt(Math.trunc(Number(v)))));
-  } else if (target === 'bool' || target === 'uint8') {
-    typed = Uint8Array.from(values, (v) => Number(v));
-  } else if (target === 'int32') {
-    typed = Int32Array.from(values, (v) => Number(v));
+    typed = new BigInt64Array(values.length);
+    for (let i = 0; i < values.length; i++) typed[i] = toInt64(values[i], i);
   } else {
-    // float64 holds every JS number exactly; libtorch rounds to the target
-    // dtype once, as PyTorch does with Python floats.
+    // float64 holds every JS number exactly; libtorch converts once, as
+    // PyTorch does with Python numbers: nonzero (and NaN) is true for bool,
+    // fractions truncate toward zero, and a value outside an integer dtype's
+    // range is a RangeError (never a wrap).
     typed = Float64Array.from(values, (v) => Number(v));
   }
   return finish(native.fromData(typed, shape ?? inferred, target, device), options);
+}
+
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+function toInt64(v: number | boolean | bigint, index: number): bigint {
+  let b: bigint;
+  if (typeof v === 'bigint') {
+    b = v;
+  } else {
+    const n = Number(v);
+    if (!Number.isFinite(n)) throw new RangeError(`tensor: ${n} (element ${index}) cannot be converted to int64`);
+    // Doubles at or past 2^63 are outside int64; BigInt of the truncation is exact below it.
+    if (Math.abs(Math.trunc(n)) >= 2 ** 63 && Math.trunc(n) !== -(2 ** 63)) {
+      throw new RangeError(`tensor: value ${n} (element ${index}) cannot be converted to int64 without overflow`);
+    }
+    b = BigInt(Math.trunc(n));
+  }
+  if (b < INT64_MIN || b > INT64_MAX) {
+    throw new RangeError(`tensor: value ${b} (element ${index}) cannot be converted to int64 without overflow`);
+  }
+  return b;
 }
 
 /** @example torch.zeros([2, 3]) */
@@ -1060,7 +1110,12 @@ export function randperm(n: number): Tensor {
   return new Tensor(native.randperm(n));
 }
 
-/** Seeds the generator PyTorch's torch.manual_seed seeds: same seed, same calls, same numbers. */
+/**
+ * Seeds the generator PyTorch's torch.manual_seed seeds: same seed, same calls, same numbers.
+ * Generators are per thread: the main thread uses libtorch's default generator (so results
+ * match PyTorch's), and each worker thread has its own, so two workers seeded alike draw alike
+ * and never take numbers from each other or from the main thread.
+ */
 export function manualSeed(seed: number): void {
   native.manualSeed(seed);
 }

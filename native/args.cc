@@ -1,6 +1,10 @@
 #include "args.h"
 
 #include <cmath>
+#include <cstdio>
+#include <cctype>
+#include <cstdlib>
+#include <limits>
 
 #include <ATen/detail/CUDAHooksInterface.h>
 
@@ -99,14 +103,64 @@ double doubleArg(const Napi::Value& v, const char* name) {
   return v.As<Napi::Number>().DoubleValue();
 }
 
+std::string numberString(double d) {
+  if (std::isnan(d)) return "NaN";
+  if (std::isinf(d)) return d > 0 ? "Infinity" : "-Infinity";
+  // The shortest digits that read back as the same double, as JS prints
+  // them (Number.prototype.toString): plain notation for 1e-7 <= |d| < 1e21.
+  char buf[64];
+  int precision = 1;
+  for (; precision <= 17; ++precision) {
+    std::snprintf(buf, sizeof buf, "%.*e", precision - 1, d);
+    if (std::strtod(buf, nullptr) == d) break;
+  }
+  std::string text(buf);
+  const size_t e = text.find('e');
+  const int exponent = std::atoi(text.c_str() + e + 1);
+  std::string digits;
+  for (size_t i = 0; i < e; ++i) {
+    if (std::isdigit(static_cast<unsigned char>(text[i]))) digits += text[i];
+  }
+  const std::string sign = d < 0 ? "-" : "";
+  const int n = static_cast<int>(digits.size());
+  if (exponent >= 21 || exponent < -7) {
+    std::string mantissa = digits.substr(0, 1) + (n > 1 ? "." + digits.substr(1) : "");
+    return sign + mantissa + "e" + (exponent >= 0 ? "+" : "-") + std::to_string(std::abs(exponent));
+  }
+  if (exponent >= n - 1) return sign + digits + std::string(exponent - (n - 1), '0');
+  if (exponent >= 0) return sign + digits.substr(0, exponent + 1) + "." + digits.substr(exponent + 1);
+  return sign + "0." + std::string(-exponent - 1, '0') + digits;
+}
+
+std::string quoted(const std::string& s) {
+  constexpr size_t kMax = 40;
+  if (s.size() <= kMax) return "'" + s + "'";
+  size_t cut = kMax;
+  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;  // whole UTF-8 characters
+  return "'" + s.substr(0, cut) + "...' (" + std::to_string(s.size()) + " bytes)";
+}
+
 int64_t intArg(const Napi::Value& v, const char* name) {
   if (!v.IsNumber()) expected("integer", name, v);
   const double d = v.As<Napi::Number>().DoubleValue();
   if (!std::isfinite(d) || std::trunc(d) != d || std::fabs(d) > kMaxSafeInteger) {
-    throw ArgRangeError(std::string("expected an integer for ") + name + " but received " +
-                        std::to_string(d));
+    throw ArgRangeError(std::string("expected an integer for ") + name + " but received " + numberString(d));
   }
   return static_cast<int64_t>(d);
+}
+
+int64_t intArgIn(const Napi::Value& v, const char* name, int64_t min, int64_t max) {
+  const int64_t x = intArg(v, name);
+  if (x < min || x > max) {
+    throw ArgRangeError(std::string(name) + " must be between " + std::to_string(min) + " and " +
+                        std::to_string(max) + " but received " + std::to_string(x));
+  }
+  return x;
+}
+
+int32_t int32Arg(const Napi::Value& v, const char* name) {
+  return static_cast<int32_t>(
+      intArgIn(v, name, std::numeric_limits<int32_t>::min(), std::numeric_limits<int32_t>::max()));
 }
 
 std::string stringArg(const Napi::Value& v, const char* name) {
@@ -168,7 +222,7 @@ at::ScalarType dtypeArg(const Napi::Value& v, const char* name) {
   for (const auto& e : kDtypes) {
     if (s == e.name) return e.type;
   }
-  throw ArgRangeError(std::string("unknown dtype '") + s + "' for " + name +
+  throw ArgRangeError("unknown dtype " + quoted(s) + " for " + name +
                       " (expected float32, float64, float16, bfloat16, int64, int32, uint8 or bool)");
 }
 
@@ -191,25 +245,25 @@ at::Device deviceArg(const Napi::Value& v, const char* name) {
   if (s == "cuda" || s.rfind("cuda:", 0) == 0) {
     if (!at::hasCUDA()) {
       throw std::runtime_error(
-          "this libtorch was built without CUDA, so device '" + s +
-          "' is not available (torch.cuda.isAvailable() is false); use 'cpu' or build against a CUDA libtorch");
+          "this libtorch was built without CUDA, so device " + quoted(s) +
+          " is not available (torch.cuda.isAvailable() is false); use 'cpu' or build against a CUDA libtorch");
     }
     int index = 0;
     if (s.size() > 5) {
       const std::string digits = s.substr(5);
       if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos || digits.size() > 3) {
-        throw ArgRangeError("invalid device '" + s + "' for " + name + " (expected 'cuda' or 'cuda:N')");
+        throw ArgRangeError("invalid device " + quoted(s) + " for " + name + " (expected 'cuda' or 'cuda:N')");
       }
       index = std::stoi(digits);
     }
     const int count = at::detail::getCUDAHooks().getNumGPUs();
     if (index >= count) {
-      throw ArgRangeError("device '" + s + "' does not exist: " + std::to_string(count) +
+      throw ArgRangeError("device " + quoted(s) + " does not exist: " + std::to_string(count) +
                           " CUDA device(s) visible");
     }
     return at::Device(at::kCUDA, static_cast<c10::DeviceIndex>(index));
   }
-  throw ArgRangeError("unknown device '" + s + "' for " + name + " (expected 'cpu', 'cuda' or 'cuda:N')");
+  throw ArgRangeError("unknown device " + quoted(s) + " for " + name + " (expected 'cpu', 'cuda' or 'cuda:N')");
 }
 
 std::optional<at::Device> optionalDeviceArg(const Napi::Value& v, const char* name) {

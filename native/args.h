@@ -37,6 +37,16 @@ bool boolArg(const Napi::Value& v, const char* name);
 double doubleArg(const Napi::Value& v, const char* name);
 // A whole number that fits int64 exactly (|x| <= 2^53).
 int64_t intArg(const Napi::Value& v, const char* name);
+// A whole number in [min, max]: for values that end up in a narrower C++ type
+// (libtorch keeps e.g. conv groups and thread counts in an `int`), so a value
+// like 2**32 is refused as given instead of being truncated to 0.
+int64_t intArgIn(const Napi::Value& v, const char* name, int64_t min, int64_t max);
+int32_t int32Arg(const Napi::Value& v, const char* name);
+// A JS number as JavaScript prints it (4294967296, 1e+300, NaN, -Infinity),
+// for messages: never std::to_string's truncated or padded forms.
+std::string numberString(double d);
+// A user-supplied string for a message: at most 40 characters, then "...".
+std::string quoted(const std::string& s);
 std::string stringArg(const Napi::Value& v, const char* name);
 
 // A list of whole numbers. With `expand` > 0 a single number is repeated that

@@ -18,7 +18,8 @@ Napi::Value Conv2d(const Napi::CallbackInfo& info) {
     const std::vector<int64_t> stride = intListArgAtLeast(arg(info, 3), "stride", 2, 1);
     Napi::Value paddingValue = arg(info, 4);
     const std::vector<int64_t> dilation = intListArgAtLeast(arg(info, 5), "dilation", 2, 1);
-    const int64_t groups = intArg(arg(info, 6), "groups");
+    // libtorch keeps groups in an int: 2**32 would become 0 (SIGFPE).
+    const int64_t groups = intArgIn(arg(info, 6), "groups", 1, 2147483647);
     checkRange(groups >= 1, "groups must be >= 1 but received " + std::to_string(groups));
     checkRange(input.dim() == 3 || input.dim() == 4,
                "expected a 3-D (C, H, W) or 4-D (N, C, H, W) input but it has " + std::to_string(input.dim()) +

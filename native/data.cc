@@ -107,6 +107,26 @@ class BatchWorker : public Napi::AsyncWorker {
     deferred_.Reject(Napi::Error::New(Env(), "makeBatch: " + error.Message()).Value());
   }
 
+  // Runs from libuv as a plain C callback, also while a worker thread's
+  // environment shuts down (worker.terminate(), process.exit() in a worker)
+  // with batches in flight: the work then arrives cancelled, or JS can no
+  // longer run and every N-API call fails. Nothing may throw across this
+  // boundary (that was std::terminate -> SIGABRT), and there is no one left
+  // to tell, so a failure here is dropped; the baton is freed either way.
+  void OnWorkComplete(Napi::Env env, napi_status status) override {
+    if (status == napi_cancelled) {
+      Destroy();
+      return;
+    }
+    try {
+      Napi::AsyncWorker::OnWorkComplete(env, status);  // OnOK / OnError, then Destroy()
+    } catch (...) {
+      // The base class did not reach Destroy(); the promise can never settle
+      // because its environment is gone.
+      Destroy();
+    }
+  }
+
  private:
   BatchSpec spec_;
   Napi::Promise::Deferred deferred_;

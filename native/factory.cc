@@ -1,6 +1,8 @@
-// Tensor factories and the random generator. Everything draws from libtorch's
-// default CPU generator, the one torch.manual_seed seeds in Python, so the same
-// seed and the same calls in the same order give the same numbers.
+// Tensor factories and the random generator. On the main thread everything
+// draws from libtorch's default CPU generator, the one torch.manual_seed seeds
+// in Python, so the same seed and the same calls in the same order give the
+// same numbers; each worker thread has its own (threadGenerator, tensor.h).
+#include <cmath>
 #include <mutex>
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -37,11 +39,11 @@ at::Tensor makeOnes(at::IntArrayRef s, at::TensorOptions o) { return at::ones(s,
 at::Tensor makeEmpty(at::IntArrayRef s, at::TensorOptions o) { return at::empty(s, o); }
 at::Tensor makeRand(at::IntArrayRef s, at::TensorOptions o) {
   if (!at::isFloatingType(o.dtype().toScalarType())) throw ArgTypeError("rand needs a floating point dtype");
-  return at::rand(s, o);
+  return at::rand(s, threadGenerator(o.device()), o);
 }
 at::Tensor makeRandn(at::IntArrayRef s, at::TensorOptions o) {
   if (!at::isFloatingType(o.dtype().toScalarType())) throw ArgTypeError("randn needs a floating point dtype");
-  return at::randn(s, o);
+  return at::randn(s, threadGenerator(o.device()), o);
 }
 
 Napi::Value Zeros(const Napi::CallbackInfo& info) { return ShapeFactory<makeZeros>(info, "zeros"); }
@@ -69,11 +71,16 @@ Napi::Value Arange(const Napi::CallbackInfo& info) {
     const double step = doubleArg(arg(info, 2), "step");
     checkRange(step != 0, "step must be non-zero");
     checkRange((end - start) / step >= 0 || start == end,
-               "upper bound and step are inconsistent (start " + std::to_string(start) + ", end " +
-                   std::to_string(end) + ", step " + std::to_string(step) + ")");
+               "upper bound and step are inconsistent (start " + numberString(start) + ", end " +
+                   numberString(end) + ", step " + numberString(step) + ")");
     at::TensorOptions o = options(info, 3);
     // Integer dtypes take integer Scalars, as PyTorch passes Python ints.
     if (at::isIntegralType(o.dtype().toScalarType(), /*includeBool=*/false)) {
+      // Casting a double outside int64 is undefined behaviour: refuse it.
+      for (const double v : {start, end, step}) {
+        checkRange(std::isfinite(v) && std::fabs(v) < 9223372036854775808.0,
+                   "start, end and step must be finite and within int64 for an integer dtype but received " + numberString(v));
+      }
       return Tensor::Wrap(info.Env(), at::arange(at::Scalar(static_cast<int64_t>(start)),
                                                  at::Scalar(static_cast<int64_t>(end)),
                                                  at::Scalar(static_cast<int64_t>(step)), o));
@@ -88,7 +95,7 @@ Napi::Value Randperm(const Napi::CallbackInfo& info) {
     const int64_t n = intArg(arg(info, 0), "n");
     checkRange(n >= 0, "n must be >= 0");
     const at::ScalarType dtype = optionalDtypeArg(arg(info, 1), "dtype").value_or(at::kLong);
-    return Tensor::Wrap(info.Env(), at::randperm(n, at::TensorOptions().dtype(dtype)));
+    return Tensor::Wrap(info.Env(), at::randperm(n, threadGenerator(), at::TensorOptions().dtype(dtype)));
   });
 }
 
@@ -97,7 +104,7 @@ Napi::Value Randperm(const Napi::CallbackInfo& info) {
 Napi::Value ManualSeed(const Napi::CallbackInfo& info) {
   return guard(info.Env(), "manualSeed", [&]() -> Napi::Value {
     const int64_t seed = intArg(arg(info, 0), "seed");
-    auto generator = at::detail::getDefaultCPUGenerator();
+    auto generator = threadCpuGenerator();  // this thread's (see tensor.h)
     {
       std::lock_guard<std::mutex> lock(generator.mutex());
       generator.set_current_seed(static_cast<uint64_t>(seed));
@@ -123,7 +130,7 @@ Napi::Value Uniform_(const Napi::CallbackInfo& info) {
     const double to = doubleArg(arg(info, 2), "to");
     checkRange(from <= to, "from must be <= to");
     c10::NoGradGuard noGrad;
-    t.uniform_(from, to);
+    t.uniform_(from, to, threadGenerator(t.device()));
     return info[0];
   });
 }
@@ -135,7 +142,7 @@ Napi::Value Normal_(const Napi::CallbackInfo& info) {
     const double std = doubleArg(arg(info, 2), "std");
     checkRange(std >= 0, "std must be >= 0");
     c10::NoGradGuard noGrad;
-    t.normal_(mean, std);
+    t.normal_(mean, std, threadGenerator(t.device()));
     return info[0];
   });
 }

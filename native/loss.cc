@@ -29,7 +29,7 @@ Napi::Value CrossEntropy(const Napi::CallbackInfo& info) {
     const int64_t ignoreIndex = intArg(arg(info, 4), "ignoreIndex");
     const double labelSmoothing = doubleArg(arg(info, 5), "labelSmoothing");
     checkRange(labelSmoothing >= 0 && labelSmoothing <= 1,
-               "labelSmoothing must be in [0, 1] but received " + std::to_string(labelSmoothing));
+               "labelSmoothing must be in [0, 1] but received " + numberString(labelSmoothing));
     if (!at::isFloatingType(target.scalar_type()) && target.scalar_type() != at::kLong) {
       throw ArgTypeError(std::string("expected int64 class indices or floating point probabilities for target but it is ") +
                          dtypeName(target.scalar_type()));

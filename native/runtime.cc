@@ -4,6 +4,12 @@
 #include <c10/core/GradMode.h>
 #include <torch/version.h>
 
+#ifdef __linux__
+#include <sched.h>
+#endif
+#include <algorithm>
+#include <thread>
+
 #include "addon.h"
 #include "args.h"
 #include "errors.h"
@@ -19,10 +25,22 @@ namespace ltr {
 
 namespace {
 
+int64_t maxThreads() {
+  int64_t cpus = 0;
+#ifdef __linux__
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) == 0) cpus = CPU_COUNT(&set);
+#endif
+  if (cpus <= 0) cpus = static_cast<int64_t>(std::thread::hardware_concurrency());
+  return 4 * std::max<int64_t>(cpus, 1);
+}
+
 Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
   return guard(info.Env(), "setNumThreads", [&]() -> Napi::Value {
-    const int64_t n = intArg(arg(info, 0), "n");
-    checkRange(n >= 1 && n <= 4096, "n must be between 1 and 4096 but received " + std::to_string(n));
+    // Capped at 4x the logical CPUs this process may run on: more threads
+    // than that only add contention, and each one reserves a stack (256
+    // threads under a memory limit hung in pthreadpool_create).
+    const int64_t n = intArgIn(arg(info, 0), "n", 1, maxThreads());
     at::set_num_threads(static_cast<int>(n));
     return info.Env().Undefined();
   });

@@ -71,6 +71,11 @@ int64_t fileSize(int fd) {
   struct stat st;
   if (fstat(fd, &st) != 0) throw std::runtime_error(std::string("cannot stat the file: ") + std::strerror(errno));
 #endif
+#ifndef _WIN32
+  // A pipe, FIFO or device has no size to check reads against, and a read
+  // from it may block forever: only regular files are read here.
+  if (!S_ISREG(st.st_mode)) throw std::runtime_error("not a regular file (a pipe, FIFO, socket or device)");
+#endif
   return static_cast<int64_t>(st.st_size);
 }
 

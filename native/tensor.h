@@ -12,6 +12,17 @@
 
 namespace ltr {
 
+// The CPU generator for random ops on the calling JS thread. The first
+// environment to load the addon (the main thread) uses libtorch's default
+// generator, the one torch.manual_seed seeds, so seeded results equal
+// PyTorch's; every worker thread gets a generator of its own, so two workers
+// seeded alike draw alike and never take numbers from each other. `device`:
+// CUDA ops use libtorch's default CUDA generators (nullopt).
+c10::optional<at::Generator> threadGenerator(const at::Device& device = at::Device(at::kCPU));
+at::Generator threadCpuGenerator();
+// Called once per environment at load (Tensor::Init).
+void claimThreadGenerator();
+
 class Tensor : public Napi::ObjectWrap<Tensor> {
  public:
   static Napi::Function Init(Napi::Env env);
@@ -55,6 +66,22 @@ class Tensor : public Napi::ObjectWrap<Tensor> {
 
   at::Tensor tensor_;
   int64_t chargedBytes_ = 0;
+  // Charged handles of this thread's environment, for the GC backstop's
+  // sweep (see tensor.cc, "Native bytes budget").
+  Tensor* prev_ = nullptr;
+  Tensor* next_ = nullptr;
+  bool linked_ = false;
+  void link();
+  void unlink();
+  static void sweepIfOverBudget(Napi::Env env);
+
+ public:
+  // Live native bytes (and handles) the GC backstop is responsible for on
+  // this thread: tensors outside tidy that are not disposed yet.
+  static int64_t liveChargedBytes();
+  static int64_t liveChargedCount();
+  // Frees the tensors of handles the GC has already collected (see tensor.cc).
+  static int64_t sweep(Napi::Env env);
 };
 
 }  // namespace ltr

@@ -101,7 +101,16 @@ export class DataLoader<D extends Dataset<unknown> = TensorDataset> implements A
     this.dropLast = options.dropLast ?? false;
     this.transform = options.transform ?? {};
     this.prefetch = options.prefetch ?? 2;
-    this.random = new Random(options.seed ?? 0);
+    if (!Number.isInteger(this.prefetch) || this.prefetch < 0 || this.prefetch > 64) {
+      throw new RangeError(`DataLoader: prefetch must be an integer between 0 and 64 but received ${String(this.prefetch)}`);
+    }
+    const seed = options.seed ?? 0;
+    // Random keeps a 32-bit seed: NaN, 'abc' or 2**60 used to shuffle exactly like seed 0.
+    if (typeof seed !== 'number') throw new TypeError(`DataLoader: expected integer for seed but received ${typeof seed}`);
+    if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
+      throw new RangeError(`DataLoader: seed must be an integer between 0 and 4294967295 but received ${seed}`);
+    }
+    this.random = new Random(seed);
   }
 
   /** Batches per epoch. */

@@ -1,7 +1,7 @@
 // The idx file format of (Fashion-)MNIST, plain or gzipped.
 //   magic: 0x00 0x00 <type> <ndim>, then ndim big-endian uint32 sizes, then the data.
 
-import { readFileSync, statSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 
 export interface IdxArray {
@@ -18,8 +18,16 @@ export function readIdx(path: string): IdxArray {
   };
   let raw: Buffer;
   try {
-    if (statSync(path).isDirectory()) fail('is a directory');
-    raw = readFileSync(path);
+    // O_NONBLOCK + fstat first: a FIFO would otherwise block open() or the read forever.
+    const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    try {
+      const stat = fstatSync(fd);
+      if (stat.isDirectory()) fail('is a directory');
+      if (!stat.isFile()) fail('is not a regular file');
+      raw = readFileSync(fd);
+    } finally {
+      closeSync(fd);
+    }
   } catch (error) {
     if ((error as Error).message.startsWith('readIdx:')) throw error;
     return fail((error as Error).message);

@@ -1,7 +1,8 @@
 // What the file formats share: the error every bad file becomes, a bounds-checked
 // view of an open file, CRC-32, and key assignment that cannot touch a prototype.
 
-import { closeSync, fstatSync, openSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, fsyncSync, lstatSync, openSync, readdirSync, readlinkSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
 import * as zlib from 'node:zlib';
 
 import { type DType, Tensor } from '../tensor.js';
@@ -68,7 +69,10 @@ export class InputFile {
   static open(path: string): InputFile {
     let fd: number;
     try {
-      fd = openSync(path, 'r');
+      // O_NONBLOCK: opening a FIFO for reading would otherwise block until a
+      // writer appears (forever); it changes nothing for regular files, and
+      // fstat below refuses anything that is not one before the first read.
+      fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') fail('no such file');
@@ -201,16 +205,24 @@ export function formatShape(shape: readonly number[]): string {
 /**
  * Writes a file through a temporary sibling renamed over `path` only when
  * complete, so a failed save never leaves a broken file where a good one was.
+ * The data is fsync'ed before the rename and the directory after it, so a
+ * power loss leaves the old file or the new one, never an empty one. A
+ * symlink at `path` is written through, as torch.save's open(path, 'wb')
+ * does: the link stays and its target gets the new bytes. Temporaries left
+ * by an earlier save of the same target whose process is gone (killed
+ * mid-save) are removed.
  */
 export function writeAtomically(path: string, fill: (write: (data: Uint8Array) => void, fd: number) => void): void {
+  const target = followLinks(path);
   let isDirectory = false;
   try {
-    isDirectory = statSync(path).isDirectory();
+    isDirectory = statSync(target).isDirectory();
   } catch {
     // a new file
   }
   if (isDirectory) fail('is a directory, not a file');
-  const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
+  removeStaleTemporaries(target);
+  const tmp = `${target}.tmp-${process.pid}-${Date.now()}`;
   const fd = openSync(tmp, 'w');
   let ok = false;
   const write = (data: Uint8Array): void => {
@@ -219,10 +231,70 @@ export function writeAtomically(path: string, fill: (write: (data: Uint8Array) =
   };
   try {
     fill(write, fd);
+    fsyncSync(fd);
     ok = true;
   } finally {
     closeSync(fd);
     if (!ok) rmSync(tmp, { force: true });
   }
-  renameSync(tmp, path);
+  renameSync(tmp, target);
+  syncDirectory(dirname(target));
+}
+
+/** The file a chain of symlinks ends at (which may not exist yet); `path` itself when it is no link. */
+function followLinks(path: string): string {
+  let current = resolve(path);
+  for (let hops = 0; hops < 40; hops++) {
+    let isLink = false;
+    try {
+      isLink = lstatSync(current).isSymbolicLink();
+    } catch {
+      return current; // does not exist: the file to create
+    }
+    if (!isLink) return current;
+    current = resolve(dirname(current), readlinkSync(current));
+  }
+  return fail('too many levels of symbolic links');
+}
+
+const TEMP_SUFFIX = /^\.tmp-(\d+)-\d+$/;
+
+function removeStaleTemporaries(target: string): void {
+  const dir = dirname(target);
+  const base = basename(target);
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!name.startsWith(base)) continue;
+    const match = TEMP_SUFFIX.exec(name.slice(base.length));
+    if (!match) continue;
+    const pid = Number(match[1]);
+    if (pid === process.pid || processAlive(pid)) continue;
+    rmSync(`${dir}/${name}`, { force: true });
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'; // exists, owned by someone else
+  }
+}
+
+function syncDirectory(dir: string): void {
+  let fd: number | null = null;
+  try {
+    fd = openSync(dir, constants.O_RDONLY | (constants.O_DIRECTORY ?? 0));
+    fsyncSync(fd);
+  } catch {
+    // Some file systems (and Windows) cannot fsync a directory; the rename itself already happened.
+  } finally {
+    if (fd !== null) closeSync(fd);
+  }
 }

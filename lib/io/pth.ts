@@ -278,6 +278,10 @@ export function describeNonZip(head: Buffer): string {
   return 'not a PyTorch checkpoint: no ZIP signature (torch.save writes a ZIP archive; .safetensors files need the .safetensors extension)';
 }
 
+// caffe2::serialize kMinSupportedFileFormatVersion / kMaxSupportedFileFormatVersion in PyTorch 1.13.
+const MIN_FILE_VERSION = 1;
+const MAX_FILE_VERSION = 10;
+
 /** Opens the archive and unpickles data.pkl into TensorRef placeholders (no tensor bytes read). */
 export function readPthStructure(file: InputFile): PthArchive {
   const head = file.read(0, Math.min(file.size, 512), 'the file header');
@@ -303,6 +307,18 @@ export function readPthStructure(file: InputFile): PthArchive {
     if (order !== 'little') fail(`unknown byteorder '${order}'`);
   }
   const object = unpickle(readEntry(file, dir, pkl, MAX_PICKLE_BYTES), hooksFor());
+  // PyTorch's reader refuses a file whose version record it cannot read
+  // ("failed reading file version"); every other record's
+  // local header is checked too, so damage anywhere in the headers is found
+  // at load time, not only in the records a load happens to read.
+  const versionEntry = dir.entries.get(`${root}/version`) ?? dir.entries.get(`${root}/.data/version`);
+  if (versionEntry === undefined) fail(`no '${root}/version' record: not a torch.save archive`);
+  const versionText = readEntry(file, dir, versionEntry, 64).toString('latin1').trim();
+  const version = /^\d{1,9}$/.test(versionText) ? Number(versionText) : NaN;
+  if (!(version >= MIN_FILE_VERSION && version <= MAX_FILE_VERSION)) {
+    fail(`unsupported file version '${versionText.slice(0, 20)}' (this reader supports ${MIN_FILE_VERSION} to ${MAX_FILE_VERSION}, like PyTorch 1.13)`);
+  }
+  for (const entry of dir.entries.values()) entryDataOffset(file, dir, entry);
   return { root, dir, object };
 }
 

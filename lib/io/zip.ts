@@ -152,7 +152,10 @@ export function entryDataOffset(file: InputFile, dir: ZipDirectory, entry: ZipEn
   const nameLength = header.readUInt16LE(26);
   const extraLength = header.readUInt16LE(28);
   const dataOffset = entry.headerOffset + 30 + nameLength + extraLength;
-  if (nameLength !== Buffer.byteLength(entry.name)) fail(`record '${entry.name}': local header name differs from the central directory`);
+  if (header.readUInt16LE(8) !== entry.method) fail(`record '${entry.name}': local header compression method differs from the central directory`);
+  if (nameLength !== Buffer.byteLength(entry.name) || !file.read(entry.headerOffset + 30, nameLength, `the local header of '${entry.name}'`).equals(Buffer.from(entry.name))) {
+    fail(`record '${entry.name}': local header name differs from the central directory`);
+  }
   if (dataOffset + entry.size > dir.centralOffset) {
     fail(`record '${entry.name}': data [${dataOffset}, ${dataOffset + entry.size}) runs past the data area (ends at ${dir.centralOffset})`);
   }
