@@ -5,7 +5,7 @@
 // Node-API's C headers come from node-api-headers, node-addon-api's C++
 // wrapper from node-addon-api; both are bundled in the tarball.
 //
-//   node scripts/cmake.mjs [--out build] [--flavour cpu|cuda|auto] [--prebuild]
+//   node scripts/cmake.mjs [--out build] [--flavour cpu|cuda|auto] [--prebuild] [-D NAME=VALUE ...]
 //
 // LIBTORCH=/path picks the libtorch (see CMakeLists.txt). The compiler's
 // output goes to this process's stdout/stderr as it happens.
@@ -25,7 +25,7 @@ function has(program) {
  * Configures (incrementally) and builds into `out` (binaries in out/Release).
  * Returns the exit status of the step that failed, or 0.
  */
-export function cmakeBuild({ out = 'build', flavour = 'auto', prebuild = false, env = process.env, stdio = 'inherit' } = {}) {
+export function cmakeBuild({ out = 'build', flavour = 'auto', prebuild = false, defines = [], env = process.env, stdio = 'inherit' } = {}) {
   const buildDir = isAbsolute(out) ? out : join(ROOT, out);
   const require = createRequire(join(ROOT, 'package.json'));
   const nodeApiInclude = require('node-api-headers').include_dir;
@@ -37,6 +37,7 @@ export function cmakeBuild({ out = 'build', flavour = 'auto', prebuild = false, 
     `-DCMAKE_LIBRARY_OUTPUT_DIRECTORY=${join(buildDir, 'Release')}`,
     `-DLTR_FLAVOUR=${flavour}`,
     `-DLTR_PREBUILD=${prebuild ? 'ON' : 'OFF'}`,
+    ...defines.map((d) => `-D${d}`),
     '--log-level=WARNING',
   ], { cwd: ROOT, env, stdio });
   if (configure.error) throw new Error(`cmake: ${configure.error.message}`);
@@ -52,8 +53,9 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     if (args[i] === '--out') options.out = args[++i];
     else if (args[i] === '--flavour') options.flavour = args[++i];
     else if (args[i] === '--prebuild') options.prebuild = true;
+    else if (args[i] === '-D') (options.defines ??= []).push(args[++i]);
     else {
-      console.error(`usage: node scripts/cmake.mjs [--out DIR] [--flavour cpu|cuda|auto] [--prebuild] (unknown: ${args[i]})`);
+      console.error(`usage: node scripts/cmake.mjs [--out DIR] [--flavour cpu|cuda|auto] [--prebuild] [-D NAME=VALUE] (unknown: ${args[i]})`);
       process.exit(2);
     }
   }

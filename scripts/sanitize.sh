@@ -18,7 +18,7 @@ test -d node_modules && test -f dist/lib/index.js || bash scripts/setup.sh
 
 say() { printf '\033[1msanitize:\033[0m %s\n' "$*"; }
 say "building the addon with -fsanitize=address,undefined into build-asan/"
-npx --no-install cmake-js compile --log-level warn --out build-asan --CDLTR_SANITIZE=ON >build-asan.log 2>&1 || { cat build-asan.log >&2; exit 1; }
+node scripts/cmake.mjs --out build-asan -D LTR_SANITIZE=ON >build-asan.log 2>&1 || { cat build-asan.log >&2; exit 1; }
 rm -f build-asan.log
 
 LIBASAN=$(g++ -print-file-name=libasan.so)
@@ -31,7 +31,7 @@ cp -r package.json tsconfig.json vitest.config.ts lib resnet cli scripts test di
 ln -s "$ROOT/node_modules" "$WORK/node_modules"
 test -e .cache && ln -s "$(readlink -f .cache)" "$WORK/.cache"
 mkdir -p "$WORK/build/Release"
-cp build-asan/Release/libtorch_resnet.node "$WORK/build/Release/"
+cp build-asan/Release/libtorch_resnet.node build-asan/Release/libtorch_resnet.json "$WORK/build/Release/"
 cp -r build/.libtorch "$WORK/build/" 2>/dev/null || true
 
 REPORTS=$WORK/reports
