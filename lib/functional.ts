@@ -165,6 +165,20 @@ export function dropout(input: Tensor, options: { p?: number; training?: boolean
   return inplace ? input : new Tensor(out);
 }
 
+/**
+ * Zeroes whole channels of an (N, C, H, W) input with probability p, scaling
+ * the rest by 1 / (1 - p) (PyTorch's feature_dropout; a 3-D input is taken as
+ * (N, C, L), as PyTorch 1.13 does).
+ * @example F.dropout2d(x, { p: 0.2, training: model.training })
+ */
+export function dropout2d(input: Tensor, options: { p?: number; training?: boolean; inplace?: boolean } = {}): Tensor {
+  checkOptions('dropout2d', options, ['p', 'training', 'inplace']);
+  const { p = 0.5, training = true, inplace = false } = options;
+  if (input.dim() !== 3 && input.dim() !== 4) throw new RangeError(`dropout2d: expected a 3-D or 4-D input but it has ${input.dim()} dimensions`);
+  const out = native.dropout(unwrap(input), p, training, inplace, true);
+  return inplace ? input : new Tensor(out);
+}
+
 /** @example F.gelu(x, { approximate: 'tanh' }) */
 export function gelu(input: Tensor, options: { approximate?: 'none' | 'tanh' } = {}): Tensor {
   checkOptions('gelu', options, ['approximate']);

@@ -192,7 +192,7 @@ export interface NativeAddon {
   nllLoss(input: U, target: U, weight: U, reduction: U, ignoreIndex: U): T;
   binaryCrossEntropyWithLogits(input: U, target: U, weight: U, posWeight: U, reduction: U): T;
   pad(input: U, pad: U, mode?: U, value?: U): T;
-  dropout(input: U, p: U, training?: U, inPlace?: U): T;
+  dropout(input: U, p: U, training?: U, inPlace?: U, channelWise?: U): T;
   gelu(input: U, approximate?: U): T;
   silu(input: U, inPlace?: U): T;
   leakyRelu(input: U, negativeSlope?: U, inPlace?: U): T;

@@ -34,11 +34,14 @@ Napi::Value Dropout(const Napi::CallbackInfo& info) {
     const double p = doubleArg(arg(info, 1), "p");
     checkRange(p >= 0 && p <= 1, "p must be in [0, 1] but received " + c10::str(p));
     const bool training = flagArg(arg(info, 2), "training", true);
+    // channelWise: dropout2d zeroes whole channels (PyTorch's _VF.feature_dropout).
+    const bool channelWise = flagArg(arg(info, 4), "channelWise");
     if (flagArg(arg(info, 3), "inPlace")) {
-      at::dropout_(t, p, training);
+      if (channelWise) at::feature_dropout_(t, p, training);
+      else at::dropout_(t, p, training);
       return info[0];
     }
-    return Tensor::Wrap(info.Env(), at::dropout(t, p, training));
+    return Tensor::Wrap(info.Env(), channelWise ? at::feature_dropout(t, p, training) : at::dropout(t, p, training));
   });
 }
 

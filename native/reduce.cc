@@ -129,7 +129,8 @@ Napi::Value Prod(const Napi::CallbackInfo& info) {
 
 // stdVar(t, isStd, dims?, correction, keepdim)
 Napi::Value StdVar(const Napi::CallbackInfo& info) {
-  const bool isStd = flagArg(arg(info, 1), "isStd");
+  // Read inside a guard too: an exception escaping a callback aborts the process.
+  const bool isStd = guard(info.Env(), "std/var", [&] { return flagArg(arg(info, 1), "isStd"); });
   return guard(info.Env(), isStd ? "std" : "var", [&]() -> Napi::Value {
     const at::Tensor& t = tensorArg(arg(info, 0), "input");
     const auto dims = optionalDimsArg(arg(info, 2), "dim");

@@ -14,7 +14,7 @@ import { describe, expect, it } from 'vitest';
 import * as torch from '../lib/index.js';
 import { ROOT } from './setup/fixtures.js';
 
-const F = torch.functional;
+const F = torch.nn.functional;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const bad = (value: unknown): any => value;
 const LIB = pathToFileURL(join(ROOT, 'dist', 'lib', 'index.js')).href;
@@ -76,7 +76,7 @@ describe('crashes: worker teardown with work in flight', () => {
       { batchSize: 32, prefetch: 8, transform: { resize: [96, 96] } });
     (async () => { for (;;) for await (const b of loader.epoch()) { b.input.dispose(); b.target.dispose(); } })();
     const burst = () => {
-      for (let i = 0; i < 20; i++) torch.tidy(() => torch.functional.conv2d(torch.randn([1, 3, 32, 32]), torch.randn([8, 3, 3, 3])));
+      for (let i = 0; i < 20; i++) torch.tidy(() => torch.nn.functional.conv2d(torch.randn([1, 3, 32, 32]), torch.randn([8, 3, 3, 3])));
       setImmediate(burst);
     };
     burst();
@@ -113,7 +113,7 @@ describe('crashes: integers that pass through a narrower C++ type', () => {
     const r = await runChild(`
       const x = torch.randn([1, 2, 4, 4]), w = torch.randn([2, 1, 3, 3]);
       for (const g of [2 ** 32, 2 ** 32 + 1, 2 ** 31, -(2 ** 31) - 1]) {
-        try { torch.functional.conv2d(x, w, null, { groups: g }); console.log('accepted', g); }
+        try { torch.nn.functional.conv2d(x, w, null, { groups: g }); console.log('accepted', g); }
         catch (e) { console.log(e.constructor.name + ': ' + e.message); }
       }`);
     expect(r.signal).toBeNull();

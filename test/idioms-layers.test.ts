@@ -12,7 +12,10 @@ import { FIXTURES } from './setup/fixtures.js';
 const { nn } = torch;
 const DIR = join(FIXTURES, 'idioms_layers');
 const npy = (name: string) => torch.loadNpy(join(DIR, `${name}.npy`));
-const manifest = JSON.parse(readFileSync(join(DIR, 'cases.json'), 'utf8')) as { name: string; keys: string[]; params: string[]; kind: string; seed: number }[];
+const { layers: manifest, losses } = JSON.parse(readFileSync(join(DIR, 'cases.json'), 'utf8')) as {
+  layers: { name: string; keys: string[]; params: string[]; kind: string; seed: number }[];
+  losses: { name: string; seed: number }[];
+};
 
 const MAKE: Record<string, () => torch.nn.Module> = {
   avgpool: () => new nn.AvgPool2d(3, { stride: 2, padding: 1, ceilMode: true, countIncludePad: false }),
@@ -30,6 +33,22 @@ const MAKE: Record<string, () => torch.nn.Module> = {
   softmax: () => new nn.Softmax(1),
   logsoftmax: () => new nn.LogSoftmax(-1),
   identity: () => new nn.Identity(),
+  dropout: () => new nn.Dropout(0.3),
+  dropout2d: () => new nn.Dropout2d(0.4),
+  sigmoid: () => new nn.Sigmoid(),
+  tanh: () => new nn.Tanh(),
+  gelu: () => new nn.GELU(),
+  gelu_tanh: () => new nn.GELU({ approximate: 'tanh' }),
+  silu: () => new nn.SiLU(),
+  leakyrelu: () => new nn.LeakyReLU(0.2),
+};
+
+const LOSSES: Record<string, () => torch.nn.Module<[torch.Tensor, torch.Tensor], torch.Tensor>> = {
+  mse: () => new nn.MSELoss(),
+  l1_sum: () => new nn.L1Loss({ reduction: 'sum' }),
+  nll: () => new nn.NLLLoss({ ignoreIndex: 1 }),
+  nll_weight: () => new nn.NLLLoss({ weight: torch.tensor([1.0, 2.0, 0.5, 1.5]) }),
+  bce_logits: () => new nn.BCEWithLogitsLoss({ posWeight: torch.tensor([1.0, 2.0, 3.0]) }),
 };
 
 beforeAll(() => torch.setNumThreads(1));
@@ -57,7 +76,35 @@ describe('layers match PyTorch: init, forward, backward', () => {
     });
   }
 
+  for (const c of losses) {
+    it(`loss ${c.name}: value and input gradient`, () => {
+      const loss = LOSSES[c.name]();
+      const x = npy(`loss_${c.name}_x`);
+      x.requiresGrad = true;
+      const y = loss.forward(x, npy(`loss_${c.name}_target`));
+      expect(y.equal(npy(`loss_${c.name}_y`))).toBe(true);
+      y.backward();
+      expect(x.grad!.equal(npy(`loss_${c.name}_gx`))).toBe(true);
+    });
+  }
+
+  it('covers every layer and loss the reference made', () => {
+    expect(manifest.map((c) => c.name).sort()).toEqual(Object.keys(MAKE).sort());
+    expect(losses.map((c) => c.name).sort()).toEqual(Object.keys(LOSSES).sort());
+    expect(Object.keys(new nn.BCEWithLogitsLoss({ posWeight: torch.ones([2]) }).stateDict())).toEqual(['pos_weight']);
+  });
+
+  it('dropout layers are the identity in eval mode', () => {
+    const x = torch.randn([2, 3, 4, 4]);
+    expect(new nn.Dropout(0.5).eval().forward(x).equal(x)).toBe(true);
+    expect(new nn.Dropout2d(0.5).eval().forward(x).equal(x)).toBe(true);
+  });
+
   it('bad arguments are clear errors', () => {
+    expect(() => new nn.Dropout(1.5)).toThrow(new RangeError('Dropout: dropout probability has to be between 0 and 1, but got 1.5'));
+    expect(() => new nn.Dropout2d(0.5).forward(torch.zeros([2, 3]))).toThrow(new RangeError('dropout2d: expected a 3-D or 4-D input but it has 2 dimensions'));
+    expect(() => new nn.MSELoss({ reduction: 'avg' as 'mean' })).toThrow(new RangeError("MSELoss: reduction must be 'mean', 'sum' or 'none' but received avg"));
+    expect(() => new nn.LeakyReLU(Number.NaN)).toThrow(new TypeError('LeakyReLU: expected a finite number for negativeSlope but received NaN'));
     expect(() => new nn.GroupNorm(4, 6)).toThrow(new RangeError('GroupNorm: numChannels (6) must be divisible by numGroups (4)'));
     expect(() => new nn.Embedding(4, 2, { paddingIdx: 4 })).toThrow(/Embedding: paddingIdx must be within numEmbeddings/);
     expect(() => new nn.Upsample({ size: 4, scaleFactor: 2 })).toThrow(new RangeError('Upsample: give exactly one of size and scaleFactor'));

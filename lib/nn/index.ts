@@ -7,11 +7,12 @@ export { type AnyModule, type BackwardHook, Buffer, type ForwardHook, type Forwa
 export { Conv2d, type Conv2dOptions } from './conv.js';
 export { Identity, Linear, type LinearOptions } from './linear.js';
 export { BatchNorm2d, type BatchNorm2dOptions } from './normalization.js';
-export { ReLU } from './activation.js';
+export { GELU, LeakyReLU, ReLU, SiLU, Sigmoid, Tanh } from './activation.js';
+export { Dropout, Dropout2d } from './dropout.js';
 export { AdaptiveAvgPool2d, MaxPool2d, type MaxPool2dOptions } from './pooling.js';
 export { Flatten } from './flatten.js';
 export { ModuleDict, ModuleList, ParameterList, Sequential } from './container.js';
-export { CrossEntropyLoss, type CrossEntropyLossOptions } from './loss.js';
+export { BCEWithLogitsLoss, CrossEntropyLoss, type CrossEntropyLossOptions, L1Loss, MSELoss, NLLLoss } from './loss.js';
 export * as init from './init.js';
 // torch.nn.functional: PyTorch's home for the functional ops (torch.functional is another module there).
 export * as functional from '../functional.js';

@@ -26,6 +26,23 @@ CASES = [
     ("softmax", lambda: nn.Softmax(dim=1), [3, 5], "float"),
     ("logsoftmax", lambda: nn.LogSoftmax(dim=-1), [3, 5], "float"),
     ("identity", lambda: nn.Identity(), [2, 3], "float"),
+    ("dropout", lambda: nn.Dropout(0.3), [4, 6], "float"),
+    ("dropout2d", lambda: nn.Dropout2d(0.4), [2, 5, 3, 3], "float"),
+    ("sigmoid", lambda: nn.Sigmoid(), [3, 5], "float"),
+    ("tanh", lambda: nn.Tanh(), [3, 5], "float"),
+    ("gelu", lambda: nn.GELU(), [3, 5], "float"),
+    ("gelu_tanh", lambda: nn.GELU(approximate="tanh"), [3, 5], "float"),
+    ("silu", lambda: nn.SiLU(), [3, 5], "float"),
+    ("leakyrelu", lambda: nn.LeakyReLU(0.2), [3, 5], "float"),
+]
+
+# Losses: module(input, target) -> loss, and the input's gradient.
+LOSSES = [
+    ("mse", lambda: nn.MSELoss(), [4, 3], "float"),
+    ("l1_sum", lambda: nn.L1Loss(reduction="sum"), [4, 3], "float"),
+    ("nll", lambda: nn.NLLLoss(ignore_index=1), [6, 4], "class4"),
+    ("nll_weight", lambda: nn.NLLLoss(weight=torch.tensor([1.0, 2.0, 0.5, 1.5])), [6, 4], "class4"),
+    ("bce_logits", lambda: nn.BCEWithLogitsLoss(pos_weight=torch.tensor([1.0, 2.0, 3.0])), [4, 3], "prob"),
 ]
 
 manifest = []
@@ -55,4 +72,23 @@ for seed, (name, make, shape, kind) in enumerate(CASES):
     for i, v in enumerate(layer.state_dict().values()):
         save(out, f"{name}_after_{i}", v)
     manifest.append({"name": name, "keys": list(sd.keys()), "params": list(params.keys()), "kind": kind, "seed": seed})
-write_manifest(out, manifest)
+losses = []
+for seed, (name, make, shape, kind) in enumerate(LOSSES):
+    torch.manual_seed(300 + seed)
+    loss_fn = make()
+    x = torch.randn(shape, requires_grad=True)
+    if kind == "float":
+        target = torch.randn(shape)
+    elif kind == "class4":
+        x = torch.log_softmax(torch.randn(shape), 1).detach().requires_grad_()
+        target = torch.randint(0, 4, shape[:1])
+    else:
+        target = torch.rand(shape)
+    save(out, f"loss_{name}_x", x)
+    save(out, f"loss_{name}_target", target)
+    loss = loss_fn(x, target)
+    save(out, f"loss_{name}_y", loss)
+    loss.backward()
+    save(out, f"loss_{name}_gx", x.grad)
+    losses.append({"name": name, "seed": seed})
+write_manifest(out, {"layers": manifest, "losses": losses})
