@@ -63,6 +63,10 @@ describe('layers match PyTorch: init, forward, backward', () => {
       expect(Object.keys(init)).toEqual(c.keys);
       c.keys.forEach((k, i) => expect(init[k].equal(npy(`${c.name}_init_${i}`)), `init ${k}`).toBe(true));
       const x = npy(`${c.name}_x`);
+      // Replay Python's draws (seed, then randn for x) so layers that draw in
+      // forward (dropout masks) start from the same generator state.
+      torch.manualSeed(200 + c.seed);
+      if (c.kind === 'float') torch.randn(x.shape).dispose();
       if (c.kind === 'float') x.requiresGrad = true;
       const y = layer.forward(x) as torch.Tensor;
       expect(y.equal(npy(`${c.name}_y`))).toBe(true);
