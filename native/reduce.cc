@@ -141,7 +141,7 @@ Napi::Value StdVar(const Napi::CallbackInfo& info) {
     at::OptionalIntArrayRef dimRef;
     if (dims) dimRef = *dims;
 #if TORCH_VERSION_MAJOR >= 2
-    const c10::optional<at::Scalar> corr(at::Scalar(correction));  // 2.x takes a Scalar correction
+    const c10::optional<at::Scalar> corr{at::Scalar(correction)};  // 2.x takes a Scalar correction
 #else
     const c10::optional<int64_t> corr(correction);
 #endif
