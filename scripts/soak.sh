@@ -25,4 +25,8 @@ for mode in $MODES; do
     echo "soak: $mode FAILED (growth ${growth}% >= 5%)"; status=1
   fi
 done
+# The short RSS-bound checks of test/hardening.test.ts (kept out of the unit
+# suite: they depend on GC timing and machine load).
+echo "soak: the GC-backstop and tidy-loop RSS bounds (test/hardening.test.ts, LTR_MEMORY_TESTS=1)"
+LTR_MEMORY_TESTS=1 LTR_FRESH_CLONE=1 npx --no-install vitest run test/hardening.test.ts -t 'memory' || status=1
 exit $status

@@ -12,6 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import * as torch from '../lib/index.js';
 import { nn, type Tensor } from '../lib/index.js';
 import { resnet18, resnet50 } from '../resnet/index.js';
+import { PYTHON } from './setup/fixtures.js';
 
 const F = torch.nn.functional;
 const tmp = mkdtempSync(join(tmpdir(), 'ltr-async-'));
@@ -267,7 +268,7 @@ describe('exportTorchScript', () => {
       'np.save(sys.argv[3], y.numpy())',
       "print(sorted(k for k, _ in m.named_buffers())[:2])",
     ].join('\n');
-    const out = execFileSync('/usr/bin/python3', ['-c', script, path, join(tmp, 'x.npy'), join(tmp, 'y.npy')], { encoding: 'utf8' });
+    const out = execFileSync(PYTHON, ['-c', script, path, join(tmp, 'x.npy'), join(tmp, 'y.npy')], { encoding: 'utf8' });
     expect(out).toContain('bn_bias');
     expect(torch.loadNpy(join(tmp, 'y.npy')).equal(expected)).toBe(true);
   });

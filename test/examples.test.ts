@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import * as torch from '../lib/index.js';
-import { ROOT } from './setup/fixtures.js';
+import { PYTHON, ROOT } from './setup/fixtures.js';
 
 const EXAMPLES = ['inference_top5', 'transfer_learning', 'residual_block', 'training_loop', 'feature_extraction'];
 const work = mkdtempSync(join(tmpdir(), 'ltr-examples-'));
@@ -28,7 +28,7 @@ describe('examples: TypeScript ports against their Python programs, bit for bit'
     it(name, async () => {
       const py = join(work, `${name}-py`);
       const ts = join(work, `${name}-ts`);
-      execFileSync('/usr/bin/python3', [join(ROOT, 'examples', `${name}.py`), py], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+      execFileSync(PYTHON, [join(ROOT, 'examples', `${name}.py`), py], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
       const { main } = (await import(`../examples/${name}.ts`)) as { main: (out: string) => void };
       main(ts);
       const files = readdirSync(py).sort();

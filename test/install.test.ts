@@ -8,7 +8,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, dirname, join } from 'node:path';
+import { delimiter, dirname, join, relative } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -40,6 +40,22 @@ function pathWithoutToolchain(dir: string): string {
     }
   }
   return dir;
+}
+
+/**
+ * What git would commit: `git ls-files` in a checkout; in a plain copy of the
+ * tree (scripts/check-libtorch2.sh) every file outside build outputs.
+ */
+function sourceFiles(): string[] {
+  try {
+    return execFileSync('git', ['ls-files', '-co', '--exclude-standard', '-z'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).split('\0').filter(Boolean);
+  } catch {
+    const skip = /^(node_modules|dist|build[^/]*|prebuilds|\.cache|examples-out|project)$|\.(tgz|log)$/;
+    return (readdirSync(ROOT, { recursive: true, withFileTypes: true }) as import('node:fs').Dirent[])
+      .filter((d) => d.isFile())
+      .map((d) => relative(ROOT, join(d.parentPath, d.name)))
+      .filter((f) => !f.split('/').some((part) => skip.test(part)));
+  }
 }
 
 /** Runs a command asynchronously (so vitest's worker stays responsive), resolving to its status and output. */
@@ -101,7 +117,7 @@ describe.skipIf(!canPack)('npm install of the packed tarball', () => {
     // A copy of the working tree (what git would commit), with its own node_modules
     // so the compile lines match the development build's and ccache serves them.
     const pkg = join(dir, 'pkg');
-    const files = execFileSync('git', ['ls-files', '-co', '--exclude-standard', '-z'], { cwd: ROOT, encoding: 'utf8' }).split('\0').filter(Boolean);
+    const files = sourceFiles();
     for (const f of files) if (existsSync(join(ROOT, f))) cpSync(join(ROOT, f), join(pkg, f));
     cpSync(join(ROOT, 'node_modules'), join(pkg, 'node_modules'), { recursive: true, verbatimSymlinks: true });
     const packed = await run('npm', ['pack', '--pack-destination', dir], { cwd: pkg, env: system ? process.env : { ...process.env, LTR_PREBUILD_LIBTORCH: libtorchRoot } });

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { predictCommand } from '../cli/predict.js';
-import { FIXTURES } from './setup/fixtures.js';
+import { FIXTURES, PYTHON } from './setup/fixtures.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ltr-predict-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -37,7 +37,7 @@ with torch.no_grad():
     values, indices = model(x).softmax(1).topk(5, 1)
 print(json.dumps([[{"index": int(i), "probability": float(v)} for v, i in zip(vs, ix)] for vs, ix in zip(values, indices)]))
 `;
-    const reference = JSON.parse(execFileSync('/usr/bin/python3', ['-c', script, weights, ...IMAGES], { encoding: 'utf8' }));
+    const reference = JSON.parse(execFileSync(PYTHON, ['-c', script, weights, ...IMAGES], { encoding: 'utf8' }));
     const { io, out } = capture();
     expect(await predictCommand(['--arch', 'resnet18', '--weights', weights, '--json', '--threads', '1', ...IMAGES], io)).toBe(0);
     const results = JSON.parse(out.join('\n')) as { image: string; predictions: { index: number; probability: number; label: string }[] }[];
