@@ -3,6 +3,7 @@
 // doubles, so the weights are bit-identical. The step counter is a plain
 // number kept by lib/optim/rmsprop.ts, as PyTorch keeps an int.
 #include <c10/core/GradMode.h>
+#include <torch/version.h>
 
 #include "addon.h"
 #include "args.h"
@@ -69,7 +70,12 @@ Napi::Value RmspropStep(const Napi::CallbackInfo& info) {
       sq[i].mul_(alpha).addcmul_(grad, grad, 1 - alpha);
       at::Tensor avg;
       if (centered) {
+        // PyTorch 2.x moves grad_avg with lerp_ (1.13: mul_ + add_), as Adam's exp_avg.
+#if TORCH_VERSION_MAJOR >= 2
+        ga[i].lerp_(grad, 1 - alpha);
+#else
         ga[i].mul_(alpha).add_(grad, 1 - alpha);
+#endif
         avg = sq[i].addcmul(ga[i], ga[i], -1).sqrt_();
       } else {
         avg = sq[i].sqrt();

@@ -50,11 +50,12 @@ function sourceFiles(): string[] {
   try {
     return execFileSync('git', ['ls-files', '-co', '--exclude-standard', '-z'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).split('\0').filter(Boolean);
   } catch {
-    const skip = /^(node_modules|dist|build[^/]*|prebuilds|\.cache|examples-out|project)$|\.(tgz|log)$/;
+    // Top-level build outputs and caches (not cli/build.ts), and packed or logged files.
+    const outputs = /^(node_modules|dist|build|build-.*|prebuilds|\.cache|examples-out|project)$/;
     return (readdirSync(ROOT, { recursive: true, withFileTypes: true }) as import('node:fs').Dirent[])
       .filter((d) => d.isFile())
       .map((d) => relative(ROOT, join(d.parentPath, d.name)))
-      .filter((f) => !f.split('/').some((part) => skip.test(part)));
+      .filter((f) => !outputs.test(f.split('/')[0]) && !/\.(tgz|log)$/.test(f));
   }
 }
 
