@@ -7,8 +7,8 @@
 #
 #   bash scripts/bench-serve.sh            # BENCH_SECONDS=10 per level, ARCH=resnet50
 #
-# onnxruntime-node is installed on first use into .cache/bench-ort (npm, its
-# CPU binaries ship in the package; the CUDA download is skipped). Without it,
+# onnxruntime-node is installed on first use into .cache/bench-ort by
+# scripts/bench/ort.sh (npm; the CUDA download is skipped). Without it,
 # or if torch.onnx.export fails, the comparison is skipped and said so.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,17 +31,11 @@ except Exception as e:  # the comparison is optional
     print(f"bench-serve: torch.onnx.export failed ({e}); skipping the onnxruntime comparison", file=sys.stderr)
 PY
 
-ort_dir=.cache/bench-ort
 ort_args=()
 if [ -f "$work/model.onnx" ]; then
-  if [ ! -d "$ort_dir/node_modules/onnxruntime-node" ]; then
-    mkdir -p "$ort_dir"
-    ONNXRUNTIME_NODE_INSTALL_CUDA=skip npm install --no-save --no-audit --no-fund --prefix "$ort_dir" \
-      --onnxruntime-node-install-cuda=skip onnxruntime-node@1.20.1 >/dev/null 2>&1 ||
-      echo "bench-serve: onnxruntime-node could not be installed; skipping the onnxruntime comparison" >&2
-  fi
-  if [ -d "$ort_dir/node_modules/onnxruntime-node" ]; then
-    ort_args=(--onnx "$work/model.onnx" --ort-server "$PWD/dist/scripts/bench-ort-server.js" --ort-dir "$PWD/$ort_dir")
+  source scripts/bench/ort.sh
+  if [ -n "${BENCH_ORT_DIR:-}" ]; then
+    ort_args=(--onnx "$work/model.onnx" --ort-server "$PWD/dist/scripts/bench-ort-server.js" --ort-dir "$BENCH_ORT_DIR")
   fi
 fi
 

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# `npm run bench`: this library (exact path, and the fast mode when the build has
+# optimizeForInference), PyTorch eager and frozen, and onnxruntime-node, side by side on this
+# machine. The Python reference (LTR_PYTHON, else /usr/bin/python3) saves seeded weights, the
+# inputs and an ONNX export of the same weights into .cache/bench/assets once; every contender
+# loads those. The report is printed and written to .cache/bench/last.md (raw figures: last.json).
+#
+#   npm run bench                      # everything, 3 rounds (long: tens of minutes on 2 cores)
+#   npm run bench -- --quick           # a few cases, 1 round
+#   npm run bench -- --list            # the case ids; --cases 'r50-224-b8-*,cold-*' selects
+#   npm run bench -- --help
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh >/dev/null
+"${LTR_PYTHON:-/usr/bin/python3}" scripts/bench/prepare.py .cache/bench/assets
+source scripts/bench/ort.sh
+node dist/scripts/bench/main.js "$@"

@@ -1,0 +1,32 @@
+"""The machine's peak GFLOP/s assumption of `npm run bench`: a measured sgemm.
+
+usage: peak.py THREADS...
+torch.mm on 2048x2048 float32 (libtorch's BLAS, OpenBLAS here), 2 * n^3 flops per call, at each
+thread count; the best of 10 calls after 2 warm-up calls (the best, because the FLOP bound is a
+bound: noise from other processes only makes calls slower). Prints one JSON line:
+{"method": ..., "gflops": {"1": ..., "2": ...}}.
+"""
+import json
+import os
+import sys
+import time
+
+import torch
+
+n = 2048
+a, b = torch.randn(n, n), torch.randn(n, n)
+gflops = {}
+for threads in map(int, sys.argv[1:]):
+    torch.set_num_threads(threads)
+    for _ in range(2):
+        torch.mm(a, b)
+    best = float("inf")
+    for _ in range(10):
+        t = time.perf_counter()
+        torch.mm(a, b)
+        best = min(best, time.perf_counter() - t)
+    gflops[str(threads)] = 2 * n**3 / best / 1e9
+blas = "/usr/lib/x86_64-linux-gnu/libblas.so.3"
+blas = os.path.realpath(blas) if os.path.exists(blas) else "torch's own"
+method = f"best of 10 torch.mm {n}x{n} float32 (torch {torch.__version__}, BLAS {blas})"
+print(json.dumps({"method": method, "gflops": gflops}))
