@@ -37,11 +37,11 @@ describe('bench arguments', () => {
 
   it('--quick is one round of a few cases; explicit options win over it', () => {
     const q = parseBenchArgs(['--quick']);
-    expect(q.rounds).toBe(1);
+    expect([q.rounds, q.minIters, q.budgetMs, q.trainSteps]).toEqual([1, 3, 1000, 5]);
     expect(q.cases.map((c) => c.id)).toEqual(allCases().filter((c) => QUICK_CASES.some((p) => globMatch(p, c.id))).map((c) => c.id));
     expect(q.cases.map((c) => c.id)).toContain('cold-r18-224-b1-t2');
     const q2 = parseBenchArgs(['--quick', '--rounds', '4', '--cases', 'r50-224-b8-*']);
-    expect(q2.rounds).toBe(4);
+    expect([q2.rounds, q2.minIters]).toEqual([4, 3]);
     expect(q2.cases.map((c) => c.id)).toEqual(['r50-224-b8-t1', 'r50-224-b8-t2', 'r50-224-b8-t2-busy']);
   });
 
@@ -211,5 +211,23 @@ describe('bench report', () => {
     expect(lines.find((l) => l.startsWith('Peak RSS over 20 forwards of resnet50 b8'))).toBeDefined();
     expect(lines).toContain('| resnet18 b1, 2 threads | bit-equal | — | — | — |');
     expect(lines).toContain('- r18-224-b1-t2|ort: round 1: exit 1: boom');
+    expect(md).not.toContain('Faster than the FLOP bound');
+  });
+
+  it('says when a run beat the FLOP bound (the peak was measured on a loaded machine)', () => {
+    const md = renderReport({
+      header: [],
+      cases: [byId('r18-224-b1-t1')],
+      contenders: ['exact', 'ort'],
+      runs: new Map([
+        [key('r18-224-b1-t1', 'exact'), runs([30])],
+        [key('r18-224-b1-t1', 'ort'), runs([15])],
+      ]),
+      meta: { flops: { 'resnet18-224': 3.6e9 }, train_flops: {} },
+      peak: { '1': 180 },
+      checks: new Map(),
+      rssForwards: 20,
+    });
+    expect(md).toContain('⚠ Faster than the FLOP bound, so the peak measurement was disturbed (a loaded machine?) and the bound ratios are wrong; rerun with --peak: resnet18 b1, 1 thread (onnxruntime-node).');
   });
 });

@@ -13,7 +13,7 @@ const job = JSON.parse(process.argv[2]) as InferJob;
 type Forward = (x: InstanceType<typeof torch.Tensor>) => InstanceType<typeof torch.Tensor>;
 // Not on every branch yet: looked up, not imported, so this file builds either way.
 const optimizeForInference = (torch as unknown as Record<string, unknown>).optimizeForInference as
-  | ((model: unknown, options: { example: unknown }) => { forward: Forward })
+  | ((model: unknown, options: { example: unknown }) => { forward: Forward } | Promise<{ forward: Forward }>)
   | undefined;
 if (job.mode === 'fast' && typeof optimizeForInference !== 'function') {
   finish({ na: 'not in this build' });
@@ -30,7 +30,7 @@ model.eval();
 const x = torch.loadNpy(job.input);
 let forward: Forward = (input) => model.forward(input) as InstanceType<typeof torch.Tensor>;
 if (job.mode === 'fast') {
-  const fast = optimizeForInference!(model, { example: x });
+  const fast = await optimizeForInference!(model, { example: x });
   forward = (input) => fast.forward(input);
 }
 const call = () => torch.noGrad(() => forward(x));

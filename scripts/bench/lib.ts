@@ -88,7 +88,7 @@ export const USAGE = `usage: npm run bench -- [options]
   --rounds N          rounds; every case runs each contender once per round, interleaved (default 3)
   --cases P,P,...     only the cases whose id matches a pattern (* is a wildcard; --list shows ids)
   --contenders C,...  among ${CONTENDERS.join(', ')} (default all)
-  --quick             --rounds 1 --min-iters 3 --budget-ms 1000 and, unless --cases is given,
+  --quick             --rounds 1 --min-iters 3 --budget-ms 1000 --train-steps 5 and, unless --cases is given,
                       --cases ${QUICK_CASES.join(',')}
   --warmup N          untimed calls before timing (default 3)
   --min-iters N       timed calls per run, at least (default 5)
@@ -155,7 +155,7 @@ export function parseBenchArgs(argv: string[]): Options {
     minIters: positiveInt('min-iters', values['min-iters'], quick ? 3 : 5),
     maxIters: positiveInt('max-iters', values['max-iters'], 50),
     budgetMs: positiveInt('budget-ms', values['budget-ms'], quick ? 1000 : 3000),
-    trainSteps: positiveInt('train-steps', values['train-steps'], 10),
+    trainSteps: positiveInt('train-steps', values['train-steps'], quick ? 5 : 10),
     rssForwards: positiveInt('rss-forwards', values['rss-forwards'], 20),
     timeoutS: positiveInt('timeout-s', values['timeout-s'], 600),
     peak,
@@ -449,6 +449,13 @@ export function renderReport(report: Report): string {
       ),
       '',
     );
+  }
+  const beaten = [...infer, ...train].flatMap((c) => {
+    const bound = flopBoundMs(c, report.meta, report.peak);
+    return contenders.filter((k) => med(report, c.id, k) < bound).map((k) => `${caseLabel(c)} (${LABELS[k]})`);
+  });
+  if (beaten.length > 0) {
+    out.push(`⚠ Faster than the FLOP bound, so the peak measurement was disturbed (a loaded machine?) and the bound ratios are wrong; rerun with --peak: ${beaten.join(', ')}.`, '');
   }
   const failures = [...report.runs.entries()].filter(([, r]) => r.errors.length > 0);
   if (failures.length > 0) {

@@ -4,7 +4,10 @@ usage: peak.py THREADS...
 torch.mm on 2048x2048 float32 (libtorch's BLAS, OpenBLAS here), 2 * n^3 flops per call, at each
 thread count; the best of 10 calls after 2 warm-up calls (the best, because the FLOP bound is a
 bound: noise from other processes only makes calls slower). Prints one JSON line:
-{"method": ..., "gflops": {"1": ..., "2": ...}}.
+{"method": ..., "gflops": {"1": ..., "2": ...}, "nominal": ...}, where nominal is the per-core
+figure from /proc/cpuinfo: the clock it states x the fp32 FLOPs per cycle of two FMA units at the
+widest vector width the flags list (a rough cross-check: turbo clocks exceed it, and not every
+core with avx512f has two 512-bit FMA units).
 """
 import json
 import os
@@ -29,4 +32,14 @@ for threads in map(int, sys.argv[1:]):
 blas = "/usr/lib/x86_64-linux-gnu/libblas.so.3"
 blas = os.path.realpath(blas) if os.path.exists(blas) else "torch's own"
 method = f"best of 10 torch.mm {n}x{n} float32 (torch {torch.__version__}, BLAS {blas})"
-print(json.dumps({"method": method, "gflops": gflops}))
+nominal = None
+try:
+    with open("/proc/cpuinfo") as f:
+        info = f.read()
+    flags = set(next(l for l in info.splitlines() if l.startswith("flags")).split(":")[1].split())
+    mhz = float(next(l for l in info.splitlines() if l.startswith("cpu MHz")).split(":")[1])
+    width = 16 if "avx512f" in flags else 8 if "avx2" in flags and "fma" in flags else 4
+    nominal = {"gflops": 2 * 2 * width * mhz / 1000, "how": f"2 FMA units x {width} fp32 lanes x 2 x {mhz:.0f} MHz"}
+except (OSError, StopIteration, ValueError):
+    pass
+print(json.dumps({"method": method, "gflops": gflops, "nominal": nominal}))
