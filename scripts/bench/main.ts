@@ -213,7 +213,11 @@ async function main(): Promise<void> {
   }
 
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
-  const ortVersion = ortMissing ? 'not installed' : (JSON.parse(readFileSync(join(ORT_DIR!, 'node_modules/onnxruntime-node/package.json'), 'utf8')) as { version: string }).version;
+  const ortVersion = !o.contenders.includes('ort')
+    ? 'not run'
+    : ortMissing
+      ? 'not installed'
+      : (JSON.parse(readFileSync(join(ORT_DIR!, 'node_modules/onnxruntime-node/package.json'), 'utf8')) as { version: string }).version;
   const header = [
     `npm run bench, ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC: ${o.rounds} round(s), each case's contenders in separate processes, interleaved (order rotated per round).`,
     `Machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores; Node ${process.version}; libtorch-resnet ${pkg.version} on libtorch ${versions.libtorch ?? '?'}; PyTorch ${meta.torch ?? '?'} (${PYTHON}); onnxruntime-node ${ortVersion}.`,
