@@ -34,8 +34,8 @@ export interface InferResult {
 
 /**
  * The timing loop every worker runs: `warmup` untimed calls, then at least `minIters` and at most
- * `maxIters` timed calls, stopping once `budgetMs` has passed. `call` returns a disposer for its
- * output (or nothing); the last output is kept and handed to `keep`.
+ * `maxIters` timed calls, stopping once `budgetMs` has passed. Every output but the last is handed
+ * to `release` (outside the timed span); the last is returned for the output check.
  */
 export async function timeCalls<T>(job: InferJob, call: () => T | Promise<T>, release: (out: T) => void): Promise<{ ms: number[]; last: T }> {
   for (let i = 0; i < job.warmup; i++) release(await call());

@@ -4,8 +4,8 @@
 //   node dist/scripts/bench/main.js --help
 
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 
 import type { InferJob, InferResult } from './job.js';
@@ -137,9 +137,9 @@ async function main(): Promise<void> {
   }
   const assets = resolve(ROOT, o.assets);
   const meta = JSON.parse(readFileSync(join(assets, 'meta.json'), 'utf8')) as Meta;
-  const outDir = join(dirname(resolve(ROOT, o.out)), 'outputs');
-  rmSync(outDir, { recursive: true, force: true });
-  mkdirSync(outDir, { recursive: true });
+  // Each run's last output, for the checks; removed at the end.
+  const outDir = mkdtempSync(join(tmpdir(), 'ltr-bench-'));
+  process.on('exit', () => rmSync(outDir, { recursive: true, force: true }));
 
   // The peak is measured before every round and the best kept: a loaded machine only lowers it.
   const peak: Record<string, number> = { ...o.peak };
