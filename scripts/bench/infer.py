@@ -52,4 +52,5 @@ while len(times) < job["maxIters"] and (len(times) < job["minIters"] or (time.pe
 if job.get("out"):
     np.save(job["out"], y.contiguous().numpy())
 maxrss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(json.dumps({"ms": times, "median_ms": sorted(times)[len(times) // 2], "maxrss_mb": maxrss_mb, "import_ms": import_ms}))
+print(json.dumps({"ms": times, "median_ms": sorted(times)[len(times) // 2], "maxrss_mb": maxrss_mb, "import_ms": import_ms,
+                  "torch": torch.__version__}))

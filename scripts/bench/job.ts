@@ -30,6 +30,8 @@ export interface InferResult {
   na?: string;
   /** This library's libtorch version (infer.ts). */
   libtorch?: string;
+  /** PyTorch's version (infer.py). */
+  torch?: string;
 }
 
 /**

@@ -156,7 +156,7 @@ async function main(): Promise<void> {
   }
 
   const runs = new Map<string, Runs>();
-  const versions: { libtorch?: string } = {};
+  const versions: { libtorch?: string; torch?: string } = {};
   const ortMissing = !ORT_DIR || !existsSync(join(ORT_DIR, 'node_modules', 'onnxruntime-node'));
   for (let round = 0; round < o.rounds; round++) {
     if (!o.peak) await measurePeak();
@@ -168,6 +168,10 @@ async function main(): Promise<void> {
         if (r.na) continue;
         if (who === 'ort' && ortMissing) {
           r.na = 'onnxruntime-node not installed';
+          continue;
+        }
+        if (who === 'ort' && c.kind !== 'train' && !existsSync(join(assets, `${c.arch}-${c.size}.onnx`))) {
+          r.na = 'no ONNX export';
           continue;
         }
         const outFile = c.kind === 'infer' ? join(outDir, `${c.id}-${who}.npy`) : undefined;
@@ -192,6 +196,7 @@ async function main(): Promise<void> {
           if (res.maxrss_mb !== undefined) r.rssMb.push(res.maxrss_mb);
           if (res.import_ms !== undefined) r.importMs.push(res.import_ms);
           if (res.libtorch) versions.libtorch = res.libtorch;
+          if (res.torch) versions.torch = res.torch;
           shown = c.kind === 'rss' ? `${res.maxrss_mb?.toFixed(0)} MB` : `${fmtMs(value)} ms`;
         }
         console.error(`bench: round ${round + 1}/${o.rounds} ${c.id} ${who}: ${shown}`);
@@ -218,9 +223,11 @@ async function main(): Promise<void> {
     : ortMissing
       ? 'not installed'
       : (JSON.parse(readFileSync(join(ORT_DIR!, 'node_modules/onnxruntime-node/package.json'), 'utf8')) as { version: string }).version;
+  const onnxFile = join(assets, 'onnx.json');
+  const onnxBy = existsSync(onnxFile) ? ` on ONNX exported by torch ${(JSON.parse(readFileSync(onnxFile, 'utf8')) as { torch: string }).torch}` : '';
   const header = [
     `npm run bench, ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC: ${o.rounds} round(s), each case's contenders in separate processes, interleaved (order rotated per round).`,
-    `Machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores; Node ${process.version}; libtorch-resnet ${pkg.version} on libtorch ${versions.libtorch ?? '?'}; PyTorch ${meta.torch ?? '?'} (${PYTHON}); onnxruntime-node ${ortVersion}.`,
+    `Machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores; Node ${process.version}; libtorch-resnet ${pkg.version} on libtorch ${versions.libtorch ?? '?'}; PyTorch ${versions.torch ?? meta.torch ?? '?'} (${PYTHON}); onnxruntime-node ${ortVersion}${onnxBy}.`,
     `FLOP bound: 2 x the multiply-adds of every conv and linear layer (scripts/bench/prepare.py) at the peak rate: ${Object.entries(peak)
       .map(([t, g]) => `${g.toFixed(0)} GFLOP/s on ${t} thread${t === '1' ? '' : 's'}`)
       .join(', ')} (${peakMethod}).${nominal}`,

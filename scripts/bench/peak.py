@@ -29,8 +29,12 @@ for threads in map(int, sys.argv[1:]):
         torch.mm(a, b)
         best = min(best, time.perf_counter() - t)
     gflops[str(threads)] = 2 * n**3 / best / 1e9
-blas = "/usr/lib/x86_64-linux-gnu/libblas.so.3"
-blas = os.path.realpath(blas) if os.path.exists(blas) else "torch's own"
+# BLAS_INFO=generic is a system libblas.so.3 (Debian's alternatives pick the implementation);
+# otherwise the build names its own (mkl for PyPI's wheels).
+config = torch.__config__.show()
+blas = config.split("BLAS_INFO=")[1].split(",")[0] if "BLAS_INFO=" in config else "unknown"
+if blas == "generic" and os.path.exists("/usr/lib/x86_64-linux-gnu/libblas.so.3"):
+    blas = os.path.realpath("/usr/lib/x86_64-linux-gnu/libblas.so.3")
 method = f"best of 10 torch.mm {n}x{n} float32 (torch {torch.__version__}, BLAS {blas})"
 nominal = None
 try:

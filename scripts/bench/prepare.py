@@ -1,6 +1,6 @@
 """Assets of `npm run bench`, made once by the Python reference (LTR_PYTHON or /usr/bin/python3).
 
-usage: prepare.py OUT_DIR
+usage: prepare.py OUT_DIR [--onnx-only]
 Writes into OUT_DIR (skipping what is already there, so reruns are cheap):
   resnet18.pth, resnet50.pth     torchvision models, torch.manual_seed(0) init, state_dict;
                                  every contender loads these, so the weights are identical
@@ -11,7 +11,10 @@ Writes into OUT_DIR (skipping what is already there, so reruns are cheap):
                                  multiply-adds x 2, counted by forward hooks on the real modules;
                                  BN, ReLU, pooling and adds are memory-bound and left out), and the
                                  torch / torchvision versions
-Prints nothing on success but one line per asset it made.
+  onnx.json                      the torch version that made the .onnx files
+Prints nothing on success but one line per asset it made. A torch.onnx.export that fails (torch 2.x
+wants the onnx / onnxscript packages) is reported and skipped; scripts/bench.sh then makes the ONNX
+files with --onnx-only from Debian's python3-torch, from the same saved weights.
 """
 import json
 import os
@@ -25,6 +28,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "reference"))
 from resnet import CifarResNet, with_in_channels  # noqa: E402
 
 out = sys.argv[1]
+onnx_only = "--onnx-only" in sys.argv[2:]
 os.makedirs(out, exist_ok=True)
 torch.set_num_threads(1)
 
@@ -65,7 +69,7 @@ for arch, sizes in SIZES.items():
     torch.manual_seed(0)
     model = getattr(torchvision.models, arch)().eval()
     pth = os.path.join(out, f"{arch}.pth")
-    if not os.path.exists(pth):
+    if not os.path.exists(pth) and not onnx_only:
         torch.save(model.state_dict(), pth)
         made(pth)
     else:
@@ -74,11 +78,19 @@ for arch, sizes in SIZES.items():
         meta["flops"][f"{arch}-{size}"] = forward_flops(model, size)
         onnx = os.path.join(out, f"{arch}-{size}.onnx")
         if not os.path.exists(onnx):
-            torch.onnx.export(model, torch.zeros(1, 3, size, size), onnx + ".tmp", input_names=["input"],
-                              output_names=["logits"], opset_version=13,
-                              dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}})
+            try:
+                torch.onnx.export(model, torch.zeros(1, 3, size, size), onnx + ".tmp", input_names=["input"],
+                                  output_names=["logits"], opset_version=13,
+                                  dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}})
+            except Exception as e:  # noqa: BLE001 -- the ORT comparison is optional
+                print(f"bench prepare: torch.onnx.export failed with torch {torch.__version__}: {str(e).splitlines()[-1]}", file=sys.stderr)
+                continue
             os.replace(onnx + ".tmp", onnx)
+            with open(os.path.join(out, "onnx.json"), "w") as f:
+                json.dump({"torch": torch.__version__}, f)
             made(onnx)
+if onnx_only:
+    sys.exit(0)
 
 # The training step's models (scripts/bench/train_step.py): 10 classes, 3 channels, 32x32.
 meta["train_flops"]["resnet20-32"] = forward_flops(CifarResNet(20, num_classes=10, in_channels=3), 32)
