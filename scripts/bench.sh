@@ -12,6 +12,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh >/dev/null
+case " $* " in *" --list "* | *" --help "*) exec node dist/scripts/bench/main.js "$@" ;; esac
 python="${LTR_PYTHON:-/usr/bin/python3}"
 "$python" scripts/bench/prepare.py .cache/bench/assets
 if ! ls .cache/bench/assets/resnet{18-224,18-32,50-224}.onnx >/dev/null 2>&1 && [ "$python" != /usr/bin/python3 ] && [ -x /usr/bin/python3 ]; then

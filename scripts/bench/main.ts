@@ -114,7 +114,7 @@ function command(c: Case, who: Contender, o: Options, outFile: string | undefine
   return [PYTHON, [join(ROOT, 'scripts/bench/infer.py'), json]];
 }
 
-function lastJson(stdout: string): (InferResult & { libtorch?: string }) | undefined {
+function lastJson(stdout: string): InferResult | undefined {
   const line = stdout.trim().split('\n').reverse().find((l) => l.startsWith('{'));
   return line ? JSON.parse(line) : undefined;
 }
