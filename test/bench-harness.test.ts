@@ -218,10 +218,11 @@ describe('bench report', () => {
     const md = renderReport({
       header: [],
       cases: [byId('r18-224-b1-t1')],
-      contenders: ['exact', 'ort'],
+      contenders: ['exact', 'eager', 'ort'],
       runs: new Map([
         [key('r18-224-b1-t1', 'exact'), runs([30])],
         [key('r18-224-b1-t1', 'ort'), runs([15])],
+        [key('r18-224-b1-t1', 'eager'), runs([29.9])],
       ]),
       meta: { flops: { 'resnet18-224': 3.6e9 }, train_flops: {} },
       peak: { '1': 180 },
@@ -229,5 +230,7 @@ describe('bench report', () => {
       rssForwards: 20,
     });
     expect(md).toContain('⚠ Faster than the FLOP bound, so the peak measurement was disturbed (a loaded machine?) and the bound ratios are wrong; rerun with --peak: resnet18 b1, 1 thread (onnxruntime-node).');
+    // exact / eager = 1.003 prints as 1.00x, which meets the 1.0x target.
+    expect(md).toContain('| resnet18 b1, 1 thread | 1.00x | 2.00x | 1.50x |');
   });
 });

@@ -296,9 +296,9 @@ function med(report: Report, caseId: string, c: Contender): number {
   return runs && !runs.na ? (summarize(runs.medians)?.median ?? NaN) : NaN;
 }
 
-/** A ratio with its target: a miss is marked ✗. */
+/** A ratio with its target: a miss, as printed (so never "1.00x ✗"), is marked ✗. */
 function ratioCell(r: number, target?: number): string {
-  return fmtRatio(r) + (target !== undefined && Number.isFinite(r) && r > target ? ' ✗' : '');
+  return fmtRatio(r) + (target !== undefined && Number.isFinite(r) && Number(r.toFixed(2)) > target ? ' ✗' : '');
 }
 
 function table(head: string[], rows: string[][]): string[] {
