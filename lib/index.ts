@@ -53,3 +53,5 @@ export * as io from './io/checkpoint.js';
 export { Generator } from './generator.js';
 // Memory accounting of the GC backstop (README, "Memory").
 export { nativeMemory } from './tensor.js';
+// The fast inference mode (BN folded, oneDNN prepacked; not bit-exact).
+export { type InferenceModule, optimizeForInference, type OptimizeForInferenceOptions } from './inference.js';

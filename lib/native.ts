@@ -7,6 +7,7 @@
 // but received number").
 
 import { type Binary, loadBinary, type Resolution, resolveBinary } from './libtorch.js';
+import { applyOpenMPDefaults } from './openmp.js';
 
 export type DType = 'float32' | 'float64' | 'float16' | 'bfloat16' | 'int64' | 'int32' | 'uint8' | 'bool';
 
@@ -237,6 +238,10 @@ export interface NativeAddon {
   generatorNew(seed: U): object;
   generatorManualSeed(generator: U, seed: U): void;
   randpermWith(generator: U, n: U): T;
+  // inference.cc (optimizeForInference)
+  inferenceOptimize(plan: U, names: U, state: U): object;
+  inferenceRun(handle: U, input: U): T;
+  inferenceRunAsync(handle: U, input: U, numThreads: U): Promise<T>;
 }
 
 /** A recorded forward (native/jit.cc): opaque to JavaScript. */
@@ -262,6 +267,8 @@ export const addonLocation: { path: string; prebuilt: boolean } = (() => {
 })();
 
 export const native: NativeAddon = (() => {
+  // Before libgomp is loaded with libtorch: it reads its wait policy only then.
+  applyOpenMPDefaults();
   try {
     return loadBinary(resolution.binary as Binary) as NativeAddon;
   } catch (error) {

@@ -37,5 +37,6 @@ void InitGradUtils(Napi::Env env, Napi::Object exports);  // grad_utils.cc (clip
 void InitRmsprop(Napi::Env env, Napi::Object exports);    // rmsprop.cc
 void InitLayers(Napi::Env env, Napi::Object exports);     // layers.cc (layer/group norm, conv1d, embedding, upsample)
 void InitGenerator(Napi::Env env, Napi::Object exports);  // generator.cc (torch.Generator for samplers)
+void InitInference(Napi::Env env, Napi::Object exports);  // inference.cc (optimizeForInference: frozen, oneDNN)
 
 }  // namespace ltr

@@ -32,29 +32,21 @@
 #include "addon.h"
 #include "args.h"
 #include "errors.h"
+#include "jit.h"
 #include "tensor.h"
 
 namespace ltr {
 
+PlanRef planArg(const Napi::Value& v) {
+  if (!v.IsExternal()) throw ArgTypeError("expected a plan from jitTrace but received " + describe(v));
+  return *v.As<Napi::External<PlanRef>>().Data();
+}
+
 namespace {
-
-struct Plan {
-  std::shared_ptr<torch::jit::Graph> graph;
-  torch::jit::Code code;
-  size_t inputs = 0;
-  size_t outputs = 0;
-};
-
-using PlanRef = std::shared_ptr<Plan>;
 
 Napi::Value wrapPlan(Napi::Env env, PlanRef plan) {
   return Napi::External<PlanRef>::New(env, new PlanRef(std::move(plan)),
                                       [](Napi::Env, PlanRef* ref) { delete ref; });
-}
-
-PlanRef planArg(const Napi::Value& v) {
-  if (!v.IsExternal()) throw ArgTypeError("expected a plan from jitTrace but received " + describe(v));
-  return *v.As<Napi::External<PlanRef>>().Data();
 }
 
 // The forward's result as a stack: one Tensor handle or an array of them.
@@ -200,31 +192,36 @@ Napi::Value JitSave(const Napi::CallbackInfo& info) {
     const std::string path = stringArg(arg(info, 3), "path");
     checkRange(names.Length() == state.size() && state.size() < plan->inputs,
                "names and state must match the plan's state inputs");
-
-    torch::jit::Module module("__torch__.LibtorchResnetTraced");
-    std::shared_ptr<torch::jit::Graph> graph = plan->graph->copy();
-    torch::jit::Value* self = graph->insertInput(0, "self");
-    self->setType(module._ivalue()->type());
-    graph->setInsertPoint(graph->nodes().front());
-    for (size_t i = 0; i < state.size(); ++i) {
-      const std::string name = attributeName(stringArg(names.Get(static_cast<uint32_t>(i)), "names"));
-      module.register_buffer(name, state[i].detach());
-      torch::jit::Value* input = graph->inputs().at(1);
-      torch::jit::Node* get = graph->createGetAttr(self, name);
-      graph->insertNode(get);
-      input->replaceAllUsesWith(get->output());
-      graph->eraseInput(1);
-    }
-    auto fn = module._ivalue()->compilation_unit()->create_function(
-        c10::QualifiedName(*module.type()->name(), "forward"), graph);
-    module.type()->addMethod(fn);
-    module.eval();
-    module.save(path);
+    std::vector<std::string> keys;
+    for (uint32_t i = 0; i < names.Length(); ++i) keys.push_back(stringArg(names.Get(i), "names"));
+    tracedModule(*plan, keys, state).save(path);
     return info.Env().Undefined();
   });
 }
 
 }  // namespace
+
+torch::jit::Module tracedModule(const Plan& plan, const std::vector<std::string>& names, const std::vector<at::Tensor>& state) {
+  torch::jit::Module module("__torch__.LibtorchResnetTraced");
+  std::shared_ptr<torch::jit::Graph> graph = plan.graph->copy();
+  torch::jit::Value* self = graph->insertInput(0, "self");
+  self->setType(module._ivalue()->type());
+  graph->setInsertPoint(graph->nodes().front());
+  for (size_t i = 0; i < state.size(); ++i) {
+    const std::string name = attributeName(names.at(i));
+    module.register_buffer(name, state[i].detach());
+    torch::jit::Value* input = graph->inputs().at(1);
+    torch::jit::Node* get = graph->createGetAttr(self, name);
+    graph->insertNode(get);
+    input->replaceAllUsesWith(get->output());
+    graph->eraseInput(1);
+  }
+  auto fn = module._ivalue()->compilation_unit()->create_function(
+      c10::QualifiedName(*module.type()->name(), "forward"), graph);
+  module.type()->addMethod(fn);
+  module.eval();
+  return module;
+}
 
 void InitJit(Napi::Env, Napi::Object exports) {
   exportFunction(exports, "jitTrace", JitTrace);

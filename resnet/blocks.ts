@@ -47,6 +47,18 @@ export interface BlockOptions {
 
 const BLOCK_OPTIONS = ['stride', 'downsample', 'groups', 'baseWidth', 'dilation', 'normLayer'] as const;
 
+// `out += identity` (in place, as torchvision), the identity being the
+// block's input or downsample(input); a downsampled identity is freed at once.
+function addShortcut(out: Tensor, x: Tensor, downsample: nn.Module | null): void {
+  if (downsample === null) {
+    out.add_(x);
+    return;
+  }
+  const identity = downsample.forward(x);
+  out.add_(identity);
+  if (identity !== x) nn.release(identity, downsample);
+}
+
 /**
  * Two 3x3 convolutions with a shortcut (ResNet-18/34 and the CIFAR ResNets).
  * @example new BasicBlock(64, 128, { stride: 2, downsample: new nn.Sequential(conv1x1(64, 128, 2), new nn.BatchNorm2d(128)) })
@@ -84,19 +96,12 @@ export class BasicBlock extends nn.Module {
   }
 
   forward(x: Tensor): Tensor {
-    // Intermediates are freed when forward returns (autograd keeps what it saved).
+    // Each intermediate is freed once its last use has passed, as Python frees
+    // it (autograd keeps what it saved); tidy catches the rest, and all on error.
     return tidy(() => {
-      let out = this.conv1.forward(x);
-      out = this.bn1.forward(out);
-      out = this.relu.forward(out);
-
-      out = this.conv2.forward(out);
-      out = this.bn2.forward(out);
-
+      const out = nn.forwardChain(x, [this.conv1, this.bn1, this.relu, this.conv2, this.bn2]);
       // The shortcut takes the block's input, never its output.
-      const identity: Tensor = this.downsample !== null ? this.downsample.forward(x) : x;
-
-      out.add_(identity);
+      addShortcut(out, x, this.downsample);
       return this.relu.forward(out);
     });
   }
@@ -141,22 +146,10 @@ export class Bottleneck extends nn.Module {
   }
 
   forward(x: Tensor): Tensor {
-    // Intermediates are freed when forward returns (autograd keeps what it saved).
+    // Each intermediate is freed once its last use has passed (see BasicBlock).
     return tidy(() => {
-      let out = this.conv1.forward(x);
-      out = this.bn1.forward(out);
-      out = this.relu.forward(out);
-
-      out = this.conv2.forward(out);
-      out = this.bn2.forward(out);
-      out = this.relu.forward(out);
-
-      out = this.conv3.forward(out);
-      out = this.bn3.forward(out);
-
-      const identity: Tensor = this.downsample !== null ? this.downsample.forward(x) : x;
-
-      out.add_(identity);
+      const out = nn.forwardChain(x, [this.conv1, this.bn1, this.relu, this.conv2, this.bn2, this.relu, this.conv3, this.bn3]);
+      addShortcut(out, x, this.downsample);
       return this.relu.forward(out);
     });
   }

@@ -109,20 +109,16 @@ export class ResNet extends nn.Module {
   }
 
   forward(input: Tensor): Tensor {
-    // Intermediates are freed when forward returns (autograd keeps what it saved).
+    // Each intermediate is freed once its last use has passed, as Python frees
+    // it (autograd keeps what it saved); tidy catches the rest, and all on error.
     return tidy(() => {
-      let x = this.conv1.forward(input);
-      x = this.bn1.forward(x);
-      x = this.relu.forward(x);
-      x = this.maxpool.forward(x);
-
-      x = this.layer1.forward(x);
-      x = this.layer2.forward(x);
-      x = this.layer3.forward(x);
-      x = this.layer4.forward(x);
-
-      x = this.avgpool.forward(x);
-      x = x.flatten(1);
+      const pooled = nn.forwardChain(input, [
+        this.conv1, this.bn1, this.relu, this.maxpool,
+        this.layer1, this.layer2, this.layer3, this.layer4,
+        this.avgpool,
+      ]);
+      const x = pooled.flatten(1);
+      if (pooled !== input) nn.release(pooled, this.avgpool);
       return this.fc.forward(x);
     });
   }

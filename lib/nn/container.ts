@@ -23,10 +23,45 @@ const RELEASING = new Set<unknown>([
  * library layer, a Sequential of such, or a user class that declares
  * `static readonly releasesTensors = true`.
  */
-function releasesTensors(m: AnyModule): boolean {
+export function releasesTensors(m: AnyModule): boolean {
   if (m._hasForwardHooks()) return false;
   if (m instanceof Sequential) return [...m].every(releasesTensors);
   return RELEASING.has(m.constructor) || (m.constructor as { releasesTensors?: unknown }).releasesTensors === true;
+}
+
+/**
+ * Runs `modules` one after the other on `input` (as a Sequential does) and
+ * frees each intermediate as soon as the next module has read it, as Python
+ * drops a temporary when its name is rebound: autograd keeps what it saved,
+ * so inference peak memory stays PyTorch eager's. `input` is never freed; an
+ * intermediate is kept when the module that made it or the one that read it
+ * may hold on to it (a hook saw it, a user module without
+ * `static releasesTensors = true`). A module of your own uses it for its
+ * straight runs of layers.
+ * @example forward(x) { return nn.forwardChain(x, [this.conv1, this.bn1, this.relu]); }
+ */
+export function forwardChain(input: Tensor, modules: Iterable<AnyModule>): Tensor {
+  let x = input;
+  let producer: AnyModule | null = null;
+  for (const m of modules) {
+    const y = (m as Module<[Tensor], Tensor>).forward(x);
+    if (x !== input && y !== x && producer !== null) release(x, producer, m);
+    producer = m;
+    x = y;
+  }
+  return x;
+}
+
+/**
+ * Frees `t` now when no module in `users` (those that made it or read it)
+ * can have kept a reference to it and no hook has seen it; else leaves it
+ * to the enclosing `tidy`. Returns true when it freed it.
+ * @example const id = this.downsample.forward(x); out.add_(id); nn.release(id, this.downsample);
+ */
+export function release(t: Tensor, ...users: AnyModule[]): boolean {
+  if (isRetained(t) || !users.every(releasesTensors)) return false;
+  t.dispose();
+  return true;
 }
 
 function checkIndex(op: string, index: number, length: number): number {
@@ -91,20 +126,7 @@ export class Sequential<M extends Module = Module> extends Module {
   }
 
   forward(input: Tensor): Tensor {
-    let x = input;
-    let producer: AnyModule | null = null;
-    for (const m of this) {
-      const y = m.forward(x) as Tensor;
-      // Drop our handle on an intermediate as soon as the next child has used
-      // it, as Python drops a temporary: autograd keeps what it saved and frees
-      // it during backward, so peak memory stays PyTorch's. Only when neither
-      // the layer that made it nor the one that read it can have kept it (a
-      // user's module may store it; a hook received it).
-      if (x !== input && y !== x && producer !== null && !isRetained(x) && releasesTensors(producer) && releasesTensors(m)) x.dispose();
-      producer = m;
-      x = y;
-    }
-    return x;
+    return forwardChain(input, this);
   }
 }
 

@@ -1,0 +1,182 @@
+// optimizeForInference: the frozen, oneDNN-optimized forward.
+//
+// Not bit-exact by nature, so the comparisons here are bounded, and the bound
+// is stated with its reason: freezing folds each BatchNorm into the conv
+// before it (w * gamma / sqrt(var + eps), computed once, rounded to float32)
+// and oneDNN's blocked kernels (and fused conv + add + ReLU) accumulate the
+// same products in another order than the plain forward's. Float sums are not
+// associative, so each output moves by a few float32 ulps of the values summed
+// (measured: 3.4e-7 and 3.7e-7 of the output range for resnet18 and resnet50); 1e-4 of the
+// output range leaves two orders of magnitude of room while still catching any
+// real error (a missing layer, a wrong BN fold or a wrong layout moves the
+// outputs by the order of the range itself).
+
+import { join } from 'node:path';
+
+import { describe, expect, it } from 'vitest';
+
+import * as torch from '../lib/index.js';
+import { nn, type Tensor } from '../lib/index.js';
+import { resnet18, resnet50 } from '../resnet/index.js';
+import { FIXTURES } from './setup/fixtures.js';
+
+const RELATIVE_BOUND = 1e-4;
+
+/** Max |a - b| over the range of b (max - min). */
+function relativeDiff(a: Tensor, b: Tensor): number {
+  return torch.tidy(() => a.sub(b).abs().max().item() / (b.max().item() - b.min().item()));
+}
+
+/** Running statistics and affine parameters that are not the identity, so folding BatchNorm changes the weights. */
+function randomizeNorms(model: nn.Module): void {
+  torch.noGrad(() => {
+    for (const m of model.modules()) {
+      if (m instanceof nn.BatchNorm2d) {
+        m.running_mean!.mul_(0).add_(torch.randn(m.running_mean!.shape).mul(0.1));
+        m.running_var!.mul_(0).add_(torch.rand(m.running_var!.shape).add(0.5));
+        m.weight!.mul_(0).add_(torch.rand(m.weight!.shape).add(0.5));
+        m.bias!.mul_(0).add_(torch.randn(m.bias!.shape).mul(0.1));
+      }
+    }
+  });
+}
+
+/** Two photographs from the transforms fixtures, center-cropped to 224, scaled and normalized as ImageNet models expect. */
+function photos(): Tensor {
+  return torch.tidy(() => {
+    const crops = ['img_333x500', 'img_101x37'].map((n) => torch.loadNpy(join(FIXTURES, 'transforms', `${n}_center_224.npy`)));
+    const mean = torch.tensor([0.485, 0.456, 0.406], [3, 1, 1]);
+    const std = torch.tensor([0.229, 0.224, 0.225], [3, 1, 1]);
+    return torch.stack(crops.map((c) => c.to('float32').div(255).sub(mean).div(std)));
+  });
+}
+
+function top5(logits: Tensor): number[][] {
+  return torch.tidy(() => {
+    const { indices } = logits.topk(5, { dim: 1 });
+    return Array.from({ length: logits.shape[0] }, (_, i) => Array.from(indices.select(0, i).toArray() as BigInt64Array, Number));
+  });
+}
+
+describe('optimizeForInference', () => {
+  for (const [name, factory] of [['resnet18', resnet18], ['resnet50', resnet50]] as const) {
+    it(`${name}: within ${RELATIVE_BOUND} of the output range of forward, same top-5 on photographs`, async () => {
+      torch.setNumThreads(2);
+      torch.manualSeed(0);
+      const model = factory().eval();
+      randomizeNorms(model);
+      const x = photos();
+      const fast = torch.optimizeForInference(model, { example: x });
+      const expected = torch.noGrad(() => model.forward(x));
+      const got = fast.forward(x);
+      const gotAsync = await fast.forwardAsync(x);
+      const diff = relativeDiff(got, expected);
+      console.log(`${name}: max |fast - forward| / range = ${diff.toExponential(2)}`);
+      expect(diff).toBeLessThan(RELATIVE_BOUND);
+      // Not a no-op: BN really was folded (the exact path's bits differ).
+      expect(got.equal(expected)).toBe(false);
+      expect(gotAsync.equal(got)).toBe(true);
+      expect(top5(got)).toEqual(top5(expected));
+      for (const t of [x, expected, got, gotAsync]) t.dispose();
+    }, 120_000);
+  }
+
+  it('a user module: conv, BatchNorm, residual add, pooling, classifier', () => {
+    class Net extends nn.Module {
+      declare conv: nn.Conv2d;
+      declare bn: nn.BatchNorm2d;
+      declare fc: nn.Linear;
+      constructor() {
+        super();
+        this.registerModule('conv', new nn.Conv2d(3, 3, 3, { padding: 1, bias: false }));
+        this.registerModule('bn', new nn.BatchNorm2d(3));
+        this.registerModule('fc', new nn.Linear(3, 5));
+      }
+      forward(x: Tensor): Tensor {
+        const y = torch.nn.functional.relu(this.bn.forward(this.conv.forward(x)));
+        return this.fc.forward(torch.nn.functional.adaptiveAvgPool2d(y.add(x), 1).flatten(1));
+      }
+    }
+    torch.manualSeed(1);
+    const model = new Net().eval();
+    randomizeNorms(model);
+    const x = torch.randn([4, 3, 16, 16]);
+    const fast = torch.optimizeForInference(model, { example: x });
+    expect(fast.inputShape).toEqual([4, 3, 16, 16]);
+    const y = torch.randn([4, 3, 16, 16]);
+    const expected = torch.noGrad(() => model.forward(y));
+    expect(relativeDiff(fast.forward(y), expected)).toBeLessThan(RELATIVE_BOUND);
+  });
+
+  it('the optimized module keeps its own weights: later changes to the model are not seen', () => {
+    torch.manualSeed(2);
+    const model = new nn.Sequential(new nn.Conv2d(3, 4, 3), new nn.BatchNorm2d(4), new nn.ReLU()).eval();
+    const x = torch.randn([1, 3, 8, 8]);
+    const fast = torch.optimizeForInference(model, { example: x });
+    const before = fast.forward(x);
+    torch.noGrad(() => (model.at(0) as nn.Conv2d).weight.zero_());
+    expect(fast.forward(x).equal(before)).toBe(true);
+  });
+});
+
+describe('optimizeForInference errors', () => {
+  const model = () => new nn.Sequential(new nn.Conv2d(3, 4, 3), new nn.ReLU()).eval();
+
+  it('needs an example Tensor', () => {
+    expect(() => torch.optimizeForInference(model(), undefined as never)).toThrow(
+      new TypeError('optimizeForInference: expected an options object { example } but received undefined'),
+    );
+    expect(() => torch.optimizeForInference(model(), {} as never)).toThrow(new TypeError('optimizeForInference: expected Tensor for example but received undefined'));
+    expect(() => torch.optimizeForInference(model(), { example: [1, 3, 8, 8] } as never)).toThrow(
+      new TypeError('optimizeForInference: expected Tensor for example but received Array'),
+    );
+    expect(() => torch.optimizeForInference(model(), { example: torch.zeros([1, 3, 8, 8]), shape: 1 } as never)).toThrow("optimizeForInference: unknown option 'shape' (known options: example)");
+    expect(() => torch.optimizeForInference({} as never, { example: torch.zeros([1, 3, 8, 8]) })).toThrow(
+      new TypeError('optimizeForInference: expected Module for model but received object'),
+    );
+  });
+
+  it('refuses a hooked module and a module in training mode', () => {
+    const hooked = model();
+    hooked.at(1).registerForwardHook(() => undefined);
+    expect(() => torch.optimizeForInference(hooked, { example: torch.zeros([1, 3, 8, 8]) })).toThrow(
+      'optimizeForInference: ReLU has hooks, which run in JavaScript and cannot be part of the optimized forward; remove them or use forward',
+    );
+    expect(() => torch.optimizeForInference(model().train(), { example: torch.zeros([1, 3, 8, 8]) })).toThrow(
+      'optimizeForInference: the model is in training mode (BatchNorm would use batch statistics); call model.eval() first',
+    );
+  });
+
+  it('a wrong input shape, dtype or kind', async () => {
+    const fast = torch.optimizeForInference(model(), { example: torch.zeros([1, 3, 8, 8]) });
+    const message = 'optimizeForInference: the module was optimized for float32 input of shape [1, 3, 8, 8] on cpu but received float32 [2, 3, 8, 8] on cpu; optimize once per input shape';
+    expect(() => fast.forward(torch.zeros([2, 3, 8, 8]))).toThrow(new RangeError(message));
+    await expect(fast.forwardAsync(torch.zeros([2, 3, 8, 8]))).rejects.toThrow(new RangeError(message));
+    expect(() => fast.forward(torch.zeros([1, 3, 8, 8], { dtype: 'float64' }))).toThrow(/optimized for float32 .* but received float64/);
+    expect(() => fast.forward(7 as never)).toThrow(new TypeError('optimizeForInference: expected Tensor for input but received number'));
+    const gone = torch.zeros([1, 3, 8, 8]);
+    gone.dispose();
+    expect(() => fast.forward(gone)).toThrow('optimizeForInference: the input is a disposed Tensor');
+  });
+});
+
+describe('optimizeForInference forwardAsync', () => {
+  it('does not block the event loop', async () => {
+    torch.manualSeed(3);
+    const model = resnet50().eval();
+    const x = torch.randn([8, 3, 224, 224]);
+    const fast = torch.optimizeForInference(model, { example: x });
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 1);
+    const started = performance.now();
+    const y = await fast.forwardAsync(x);
+    const elapsed = performance.now() - started;
+    clearInterval(timer);
+    expect(y.shape).toEqual([8, 1000]);
+    // A forward that blocked the loop would leave the timer no tick at all
+    // until it returned; a worker lets it tick all along (this shared machine
+    // delays timers, so ask for far fewer ticks than elapsed milliseconds).
+    console.log(`resnet50 b8 fast forwardAsync: ${elapsed.toFixed(0)} ms, ${ticks} timer ticks`);
+    expect(ticks).toBeGreaterThan(Math.min(20, elapsed / 20));
+  }, 120_000);
+});
