@@ -53,3 +53,4 @@ export * as io from './io/checkpoint.js';
 export { Generator } from './generator.js';
 // Memory accounting of the GC backstop (README, "Memory").
 export { nativeMemory } from './tensor.js';
+export * as distributed from './distributed/index.js';

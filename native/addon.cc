@@ -30,6 +30,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   ltr::InitRmsprop(env, exports);
   ltr::InitLayers(env, exports);
   ltr::InitGenerator(env, exports);
+  ltr::InitDistributed(env, exports);
   return exports;
 }
 

@@ -38,4 +38,6 @@ void InitRmsprop(Napi::Env env, Napi::Object exports);    // rmsprop.cc
 void InitLayers(Napi::Env env, Napi::Object exports);     // layers.cc (layer/group norm, conv1d, embedding, upsample)
 void InitGenerator(Napi::Env env, Napi::Object exports);  // generator.cc (torch.Generator for samplers)
 
+void InitDistributed(Napi::Env env, Napi::Object exports);  // distributed.cc (c10d: process groups, DDP's Reducer)
+
 }  // namespace ltr

@@ -19,3 +19,4 @@ export * as functional from '../functional.js';
 export * as utils from './utils.js';
 export { createFeatureExtractor, FeatureExtractor } from './feature_extraction.js';
 export { AvgPool2d, type AvgPool2dOptions, BatchNorm1d, Conv1d, type Conv1dOptions, Embedding, GroupNorm, LayerNorm, LogSoftmax, Softmax, Upsample } from './layers.js';
+export * as parallel from './parallel.js';
