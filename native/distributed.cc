@@ -189,18 +189,8 @@ void checkWorldSize(c10d::Store& base, int rank, int size, std::chrono::millisec
   }
 }
 
-std::shared_ptr<Group> connect(const std::string& host, int port, int rank, int size, int64_t timeoutMs) {
-  const std::chrono::milliseconds timeout(timeoutMs);
-  c10d::TCPStoreOptions opts;
-  opts.port = static_cast<std::uint16_t>(port);
-  opts.isServer = rank == 0;
-  opts.numWorkers = size;
-  opts.waitWorkers = false;  // Python's rendezvous: the barrier below waits instead
-  opts.timeout = timeout;
-  opts.multiTenant = true;
-  auto tcp = c10::make_intrusive<c10d::TCPStore>(host, opts);
-  if (rank != 0 || size > 1) checkWorldSize(*tcp, rank, size, timeout);
-
+std::shared_ptr<Group> connectGroup(const c10::intrusive_ptr<c10d::TCPStore>& tcp, int rank, int size,
+                                    std::chrono::milliseconds timeout) {
   auto g = std::make_shared<Group>();
   g->rank = rank;
   g->size = size;
@@ -241,6 +231,40 @@ std::shared_ptr<Group> connect(const std::string& host, int port, int rank, int 
   g->pg->setSequenceNumberForGroup();
 #endif
   return g;
+}
+
+std::shared_ptr<Group> connect(const std::string& host, int port, int rank, int size, int64_t timeoutMs) {
+  const std::chrono::milliseconds timeout(timeoutMs);
+  c10d::TCPStoreOptions opts;
+  opts.port = static_cast<std::uint16_t>(port);
+  opts.isServer = rank == 0;
+  opts.numWorkers = size;
+  opts.waitWorkers = false;  // Python's rendezvous: the barrier below waits instead
+  opts.timeout = timeout;
+  opts.multiTenant = true;
+  auto tcp = c10::make_intrusive<c10d::TCPStore>(host, opts);
+  checkWorldSize(*tcp, rank, size, timeout);
+
+  try {
+    return connectGroup(tcp, rank, size, timeout);
+  } catch (const std::exception& e) {
+    // A peer that found a different worldSize left a note (checkWorldSize).
+    bool mismatch = false;
+    try {
+      mismatch = tcp->check({"ltr/world_size_mismatch"});
+    } catch (...) {
+    }
+    const std::string what = [&] {
+      if (const auto* c = dynamic_cast<const c10::Error*>(&e)) return cleanTorchMessage(*c);
+      return std::string(e.what());
+    }();
+    if (mismatch) {
+      throw ArgRangeError("worldSize mismatch: another rank was started with a worldSize other than this rank's " +
+                          std::to_string(size) + " (" + what + ")");
+    }
+    throw std::runtime_error(what + " (while waiting for " + std::to_string(size) + " ranks at " + host + ":" +
+                             std::to_string(port) + "; are all ranks started, with the same worldSize?)");
+  }
 }
 
 // distInit(host, port, rank, worldSize, timeoutMs) -> Promise<group>

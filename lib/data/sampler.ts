@@ -5,7 +5,7 @@
 // data.Random (xoshiro128**), the generator the DataLoader's shuffle uses:
 // reproducible on any machine, but not PyTorch's sequence.
 
-import { getRank, getWorldSize, isInitialized } from '../distributed/index.js';
+import { getRank, getWorldSize, isInitialized, show } from '../distributed/index.js';
 import { Generator } from '../generator.js';
 import { describe } from '../tensor.js';
 import { Random } from './random.js';
@@ -168,15 +168,15 @@ export class DistributedSampler implements Sampler {
       return group;
     };
     this.numReplicas = options.numReplicas ?? fromGroup().worldSize;
-    if (!Number.isSafeInteger(this.numReplicas) || this.numReplicas < 1) throw new RangeError(`${op}: numReplicas must be a whole number >= 1 but received ${describe(options.numReplicas)}`);
+    if (!Number.isSafeInteger(this.numReplicas) || this.numReplicas < 1) throw new RangeError(`${op}: numReplicas must be a whole number >= 1 but received ${show(options.numReplicas)}`);
     this.rank = options.rank ?? fromGroup().rank;
     if (!Number.isSafeInteger(this.rank) || this.rank < 0 || this.rank >= this.numReplicas) {
-      throw new RangeError(`${op}: Invalid rank ${describe(this.rank)}, rank should be in the interval [0, ${this.numReplicas - 1}]`);
+      throw new RangeError(`${op}: Invalid rank ${show(this.rank)}, rank should be in the interval [0, ${this.numReplicas - 1}]`);
     }
     this.shuffle = options.shuffle ?? true;
     if (typeof this.shuffle !== 'boolean') throw new TypeError(`${op}: expected boolean for shuffle but received ${describe(options.shuffle)}`);
     this.seed = options.seed ?? 0;
-    if (!Number.isSafeInteger(this.seed) || this.seed < 0) throw new RangeError(`${op}: seed must be a whole number >= 0 but received ${describe(options.seed)}`);
+    if (!Number.isSafeInteger(this.seed) || this.seed < 0) throw new RangeError(`${op}: seed must be a whole number >= 0 but received ${show(options.seed)}`);
     this.dropLast = options.dropLast ?? false;
     if (typeof this.dropLast !== 'boolean') throw new TypeError(`${op}: expected boolean for dropLast but received ${describe(options.dropLast)}`);
     this.length =
@@ -188,7 +188,7 @@ export class DistributedSampler implements Sampler {
 
   /** The epoch whose order the next iteration yields (seed + epoch seeds the shuffle). */
   setEpoch(epoch: number): void {
-    if (!Number.isSafeInteger(epoch) || epoch < 0) throw new RangeError(`DistributedSampler.setEpoch: epoch must be a whole number >= 0 but received ${describe(epoch)}`);
+    if (!Number.isSafeInteger(epoch) || epoch < 0) throw new RangeError(`DistributedSampler.setEpoch: epoch must be a whole number >= 0 but received ${show(epoch)}`);
     this.epoch = epoch;
   }
 

@@ -35,6 +35,11 @@ export const DEFAULT_TIMEOUT_MS = 30 * 60 * 1000;
 
 let defaultGroup: ProcessGroup | null = null;
 
+/** @internal A value for a RangeError message: numbers as written (2, -1, NaN), anything else by kind. */
+export function show(value: unknown): string {
+  return typeof value === 'number' ? String(value) : describe(value);
+}
+
 function group(op: string): ProcessGroup {
   if (defaultGroup === null) throw new Error(`${op}: the default process group has not been initialized; call torch.distributed.initProcessGroup first`);
   return defaultGroup;
@@ -42,7 +47,7 @@ function group(op: string): ProcessGroup {
 
 function intFrom(op: string, name: string, value: unknown, source: string): number {
   const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
-  if (!Number.isSafeInteger(n) || (n as number) < 0) throw new RangeError(`${op}: ${name} must be a whole number >= 0 but ${source} is ${describe(value)}`);
+  if (!Number.isSafeInteger(n) || (n as number) < 0) throw new RangeError(`${op}: ${name} must be a whole number >= 0 but ${source} is ${show(value)}`);
   return n as number;
 }
 
@@ -76,9 +81,9 @@ export function resolveInit(options: InitOptions, env: NodeJS.ProcessEnv = proce
     throw new RangeError(`${op}: initMethod must be 'env://' or 'tcp://host:port' but received '${method}'`);
   }
   if (!Number.isSafeInteger(port) || port < 1 || port > 65535) throw new RangeError(`${op}: port must be in [1, 65535] but received ${port}`);
-  if (!Number.isSafeInteger(worldSize) || (worldSize as number) < 1) throw new RangeError(`${op}: worldSize must be a whole number >= 1 but received ${describe(worldSize)}`);
+  if (!Number.isSafeInteger(worldSize) || (worldSize as number) < 1) throw new RangeError(`${op}: worldSize must be a whole number >= 1 but received ${show(worldSize)}`);
   if (!Number.isSafeInteger(rank) || (rank as number) < 0 || (rank as number) >= (worldSize as number)) {
-    throw new RangeError(`${op}: rank must be in [0, ${String(worldSize)}) but received ${describe(rank)}`);
+    throw new RangeError(`${op}: rank must be in [0, ${String(worldSize)}) but received ${show(rank)}`);
   }
   return { host, port, rank: rank as number, worldSize: worldSize as number };
 }
@@ -93,10 +98,10 @@ export async function initProcessGroup(options: InitOptions = {}): Promise<Proce
   checkOptions(op, options, ['backend', 'initMethod', 'rank', 'worldSize', 'timeoutMs']);
   const backend = options.backend ?? 'gloo';
   if (backend === 'nccl') throw new RangeError(`${op}: backend 'nccl' needs a CUDA libtorch with NCCL; this build runs Gloo on CPU (use backend 'gloo')`);
-  if (backend !== 'gloo') throw new RangeError(`${op}: backend must be 'gloo' or 'nccl' but received ${describe(backend)}`);
+  if (backend !== 'gloo') throw new RangeError(`${op}: backend must be 'gloo' or 'nccl' but received ${show(backend)}`);
   if (defaultGroup !== null) throw new Error(`${op}: trying to initialize the default process group twice (call destroyProcessGroup first)`);
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 1) throw new RangeError(`${op}: timeoutMs must be a whole number >= 1 but received ${describe(timeoutMs)}`);
+  if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 1) throw new RangeError(`${op}: timeoutMs must be a whole number >= 1 but received ${show(timeoutMs)}`);
   const { host, port, rank, worldSize } = resolveInit(options);
   const made = await native.distInit(host, port, rank, worldSize, timeoutMs);
   if (defaultGroup !== null) {

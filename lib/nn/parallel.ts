@@ -20,7 +20,7 @@
 import { native } from '../native.js';
 import { isGradEnabled } from '../autograd.js';
 import { checkOptions, describe, Tensor } from '../tensor.js';
-import { getDefaultGroup, type ProcessGroup } from '../distributed/index.js';
+import { getDefaultGroup, type ProcessGroup, show } from '../distributed/index.js';
 import { type AnyModule, Module } from './module.js';
 
 export interface DistributedDataParallelOptions {
@@ -69,7 +69,7 @@ export class DistributedDataParallel<In extends unknown[] = [Tensor], Out = Tens
     if (options === null || typeof options !== 'object') throw new TypeError(`${op}: expected an options object but received ${describe(options)}`);
     checkOptions(op, options, ['bucketCapMb', 'broadcastBuffers', 'findUnusedParameters', 'gradientAsBucketView', 'processGroup']);
     const bucketCapMb = options.bucketCapMb ?? 25;
-    if (typeof bucketCapMb !== 'number' || !(bucketCapMb > 0) || !Number.isFinite(bucketCapMb)) throw new RangeError(`${op}: bucketCapMb must be a number > 0 but received ${describe(bucketCapMb)}`);
+    if (typeof bucketCapMb !== 'number' || !(bucketCapMb > 0) || !Number.isFinite(bucketCapMb)) throw new RangeError(`${op}: bucketCapMb must be a number > 0 but received ${show(bucketCapMb)}`);
     for (const k of ['broadcastBuffers', 'findUnusedParameters', 'gradientAsBucketView'] as const) {
       if (options[k] !== undefined && typeof options[k] !== 'boolean') throw new TypeError(`${op}: expected boolean for ${k} but received ${describe(options[k])}`);
     }
