@@ -17,6 +17,8 @@
 // like jit.cc's forwardAsync) and resolve a Promise; the *Sync variants block.
 // Work::wait() throws c10::Error on a timeout or a dead peer; guard / the
 // worker turn that into a JS Error naming the op.
+#include <torch/version.h>
+
 #include "addon.h"
 #include "args.h"
 #include "errors.h"
@@ -189,7 +191,7 @@ void checkWorldSize(c10d::Store& base, int rank, int size, std::chrono::millisec
   }
 }
 
-std::shared_ptr<Group> connectGroup(const c10::intrusive_ptr<c10d::TCPStore>& tcp, int rank, int size,
+std::shared_ptr<Group> connectGroup(const c10::intrusive_ptr<c10d::Store>& tcp, int rank, int size,
                                     std::chrono::milliseconds timeout) {
   auto g = std::make_shared<Group>();
   g->rank = rank;
@@ -233,16 +235,21 @@ std::shared_ptr<Group> connectGroup(const c10::intrusive_ptr<c10d::TCPStore>& tc
   return g;
 }
 
-std::shared_ptr<Group> connect(const std::string& host, int port, int rank, int size, int64_t timeoutMs) {
+std::shared_ptr<Group> connect(const std::string& host, int port, int rank, int size, int64_t timeoutMs,
+                               const std::string& agentPrefix) {
   const std::chrono::milliseconds timeout(timeoutMs);
   c10d::TCPStoreOptions opts;
   opts.port = static_cast<std::uint16_t>(port);
-  opts.isServer = rank == 0;
+  // Under torchrun's agent store (TORCHELASTIC_USE_AGENT_STORE) the agent
+  // hosts the store and every rank is a client under its attempt prefix.
+  const bool agentStore = !agentPrefix.empty();
+  opts.isServer = rank == 0 && !agentStore;
   opts.numWorkers = size;
   opts.waitWorkers = false;  // Python's rendezvous: the barrier below waits instead
   opts.timeout = timeout;
   opts.multiTenant = true;
-  auto tcp = c10::make_intrusive<c10d::TCPStore>(host, opts);
+  c10::intrusive_ptr<c10d::Store> tcp = c10::make_intrusive<c10d::TCPStore>(host, opts);
+  if (agentStore) tcp = c10::make_intrusive<c10d::PrefixStore>(agentPrefix, tcp);
   checkWorldSize(*tcp, rank, size, timeout);
 
   try {
@@ -267,7 +274,8 @@ std::shared_ptr<Group> connect(const std::string& host, int port, int rank, int 
   }
 }
 
-// distInit(host, port, rank, worldSize, timeoutMs) -> Promise<group>
+// distInit(host, port, rank, worldSize, timeoutMs, agentPrefix) -> Promise<group>
+// agentPrefix: '' normally; under torchrun's agent store "/worker/attempt_N".
 Napi::Value DistInit(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return guard(env, "initProcessGroup", [&]() -> Napi::Value {
@@ -279,10 +287,11 @@ Napi::Value DistInit(const Napi::CallbackInfo& info) {
     checkRange(rank >= 0 && rank < size, "rank must be in [0, worldSize) = [0, " + std::to_string(size) +
                                              ") but received " + numberString(static_cast<double>(rank)));
     const int64_t timeoutMs = intArgIn(arg(info, 4), "timeoutMs", 1, int64_t(1) << 40);
+    const std::string agentPrefix = isNullish(arg(info, 5)) ? std::string() : stringArg(arg(info, 5), "agentPrefix");
     auto result = std::make_shared<std::shared_ptr<Group>>();
     return runCollective(
         env, "initProcessGroup", true,
-        [=] { *result = connect(host, port, static_cast<int>(rank), size, timeoutMs); },
+        [=] { *result = connect(host, port, static_cast<int>(rank), size, timeoutMs, agentPrefix); },
         [=](Napi::Env e) -> Napi::Value {
           Napi::Object out = Napi::Object::New(e);
           out.Set("group", wrapGroup(e, *result));

@@ -160,6 +160,23 @@ describe('a group of one in this process', () => {
     ddp.forward(x).sum().backward();
     expect(model.parameters()[0].grad!.equal(g1.mul(2))).toBe(true);
     ddp.dispose();
+
+    // A parameter that gets no gradient: the Reducer's own check, and findUnusedParameters.
+    class Branchy extends torch.nn.Module {
+      used = new torch.nn.Linear(4, 2);
+      unused = new torch.nn.Linear(4, 2);
+      forward(input: torch.Tensor): torch.Tensor {
+        return this.used.forward(input);
+      }
+    }
+    const strict = new torch.nn.parallel.DistributedDataParallel(new Branchy());
+    strict.forward(x).sum().backward();
+    expect(() => strict.forward(x)).toThrow(/^DistributedDataParallel: Expected to have finished reduction in the prior iteration before starting a new one/);
+    const branchy = new Branchy();
+    const found = new torch.nn.parallel.DistributedDataParallel(branchy, { findUnusedParameters: true });
+    for (let i = 0; i < 3; i++) found.forward(x).sum().backward();
+    expect(branchy.unused.weight.grad).toBe(null);
+    expect(branchy.used.weight.grad).not.toBe(null);
     dist.destroyProcessGroup();
     expect(dist.isInitialized()).toBe(false);
   }, 60_000);

@@ -103,7 +103,9 @@ export async function initProcessGroup(options: InitOptions = {}): Promise<Proce
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 1) throw new RangeError(`${op}: timeoutMs must be a whole number >= 1 but received ${show(timeoutMs)}`);
   const { host, port, rank, worldSize } = resolveInit(options);
-  const made = await native.distInit(host, port, rank, worldSize, timeoutMs);
+  // torchrun's agent store (torch.distributed.rendezvous._create_c10d_store): the agent hosts it, every rank is a client.
+  const agentPrefix = process.env.TORCHELASTIC_USE_AGENT_STORE === 'True' ? `/worker/attempt_${process.env.TORCHELASTIC_RESTART_COUNT ?? '0'}` : null;
+  const made = await native.distInit(host, port, rank, worldSize, timeoutMs, agentPrefix);
   if (defaultGroup !== null) {
     native.distDestroy(made.group);
     throw new Error(`${op}: another initProcessGroup finished first`);
