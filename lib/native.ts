@@ -238,6 +238,7 @@ export interface NativeAddon {
   generatorManualSeed(generator: U, seed: U): void;
   randpermWith(generator: U, n: U): T;
   // distributed.cc (c10d: TCPStore + ProcessGroupGloo, DDP's Reducer)
+  readonly distAvailable: boolean;
   distInit(host: U, port: U, rank: U, worldSize: U, timeoutMs: U, agentPrefix?: U): Promise<{ group: object; rank: number; worldSize: number }>;
   distDestroy(group: U): void;
   distAllReduce(group: U, tensor: U, op: U, async: U): Promise<void> | void;

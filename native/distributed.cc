@@ -530,7 +530,8 @@ Napi::Value DdpReducerDestroy(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
-void InitDistributed(Napi::Env, Napi::Object exports) {
+void InitDistributed(Napi::Env env, Napi::Object exports) {
+  exports.Set("distAvailable", Napi::Boolean::New(env, true));
   exportFunction(exports, "distInit", DistInit);
   exportFunction(exports, "distDestroy", DistDestroy);
   exportFunction(exports, "distAllReduce", DistAllReduce);
@@ -558,7 +559,8 @@ Napi::Value NoGloo(const Napi::CallbackInfo& info) {
 }
 }  // namespace
 
-void InitDistributed(Napi::Env, Napi::Object exports) {
+void InitDistributed(Napi::Env env, Napi::Object exports) {
+  exports.Set("distAvailable", Napi::Boolean::New(env, false));
   for (const char* name : {"distInit", "distDestroy", "distAllReduce", "distBroadcast", "distAllGather", "distBarrier",
                            "distBroadcastCoalesced", "distVerifyParams", "ddpReducerNew", "ddpReducerPrepareForward",
                            "ddpReducerPrepareBackward", "ddpReducerBuckets", "ddpReducerDestroy"}) {

@@ -23,6 +23,12 @@ async function freePort(): Promise<number> {
   });
 }
 
+describe.runIf(!torch.distributed.isAvailable())('a build without Gloo', () => {
+  it('says so when a process group is asked for', async () => {
+    await expect(torch.distributed.initProcessGroup({ initMethod: 'tcp://127.0.0.1:29500', rank: 0, worldSize: 1 })).rejects.toThrow(/initProcessGroup: this build of libtorch-resnet has no Gloo backend/);
+  });
+});
+
 describe('data.DistributedSampler', () => {
   interface Case { n: number; numReplicas: number; rank: number; shuffle: boolean; seed: number; dropLast: boolean; epoch: number; indices: number[]; length: number }
   const cases = (JSON.parse(readFileSync(join(FIXTURES, 'ddp', 'cases.json'), 'utf8')) as { samplers: Case[] }).samplers;
@@ -47,7 +53,7 @@ describe('data.DistributedSampler', () => {
   });
 });
 
-describe('collectives across two processes', () => {
+describe.skipIf(!torch.distributed.isAvailable())('collectives across two processes', () => {
   it('allReduce sum/avg/max/min, broadcast, allGather, barrier (async and sync) give what every rank expects', async () => {
     const port = await freePort();
     const script = `
@@ -108,7 +114,7 @@ describe('collectives across two processes', () => {
   }, 60_000);
 });
 
-describe('a group of one in this process', () => {
+describe.skipIf(!torch.distributed.isAvailable())('a group of one in this process', () => {
   afterAll(() => {
     if (dist.isInitialized()) dist.destroyProcessGroup();
   });

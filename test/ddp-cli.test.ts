@@ -50,7 +50,7 @@ function processesWith(needle: string): string[] {
   return execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' }).split('\n').filter((l) => l.includes(needle));
 }
 
-describe('libtorch-resnet train --nproc 2', () => {
+describe.skipIf(!torch.distributed.isAvailable())('libtorch-resnet train --nproc 2', () => {
   it('Ctrl-C stops both workers with a checkpoint; --resume ends with the weights of an uninterrupted run', async () => {
     const stopped = await run([...common, '--out', join(dir, 'a.safetensors'), '--master-port', String(await freePort())], /epoch 1\/2 \d+\/20/);
     expect(stopped.sent).toBe(true);

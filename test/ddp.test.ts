@@ -85,7 +85,7 @@ function maxAbsDiff(a: Record<string, torch.Tensor>, b: Record<string, torch.Ten
   return m;
 }
 
-describe('DistributedDataParallel, 2 TypeScript ranks', () => {
+describe.skipIf(!torch.distributed.isAvailable())('DistributedDataParallel, 2 TypeScript ranks', () => {
   let rank0: Record<string, torch.Tensor>;
   let rank1: Record<string, torch.Tensor>;
   let logs: Exit[];
@@ -134,7 +134,7 @@ describe('DistributedDataParallel, 2 TypeScript ranks', () => {
   });
 });
 
-describe('a mixed group: TypeScript rank 0 + Python DDP rank 1', () => {
+describe.skipIf(!torch.distributed.isAvailable())('a mixed group: TypeScript rank 0 + Python DDP rank 1', () => {
   it('ends with identical weights on both, equal to two Python ranks', async () => {
     const port = await freePort();
     const init = `tcp://127.0.0.1:${port}`;
@@ -149,7 +149,7 @@ describe('a mixed group: TypeScript rank 0 + Python DDP rank 1', () => {
   }, 180_000);
 });
 
-describe('faults', () => {
+describe.skipIf(!torch.distributed.isAvailable())('faults', () => {
   it('a rank killed mid-step: the other fails with a clear error within the timeout, and both processes are gone', async () => {
     const port = await freePort();
     const init = `tcp://127.0.0.1:${port}`;

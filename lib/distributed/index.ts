@@ -114,6 +114,11 @@ export async function initProcessGroup(options: InitOptions = {}): Promise<Proce
   return defaultGroup;
 }
 
+/** False when this build has no Gloo backend (Gloo's headers were missing at build time, e.g. against a pip wheel's libtorch). */
+export function isAvailable(): boolean {
+  return native.distAvailable;
+}
+
 /** True once initProcessGroup has resolved (and destroyProcessGroup has not run). */
 export function isInitialized(): boolean {
   return defaultGroup !== null;
