@@ -82,6 +82,8 @@ interface Checkpoint {
   step: number;
   /** The data loader's generator at the start of epoch `epoch + 1`. */
   loaderState: number[];
+  /** Data-parallel runs: every rank's loader state (rank order); loaderState is rank 0's. */
+  loaderStates?: number[][];
   model: Record<string, torch.Tensor>;
   optimizer: torch.optim.OptimizerStateDict;
   scheduler: Record<string, unknown> | null;
@@ -183,7 +185,7 @@ export async function train(config: TrainConfig, resumeFrom: string | null, hook
     optimizer.loadStateDict(resume.optimizer);
     // After the scheduler was made (it wrote its lr into the groups): the saved groups win.
     if (scheduler && resume.scheduler) scheduler.loadStateDict(resume.scheduler);
-    loader.randomState = resume.loaderState;
+    loader.randomState = resume.loaderStates?.[rank] ?? resume.loaderState;
     startEpoch = resume.epoch;
     startStep = resume.step;
     history.push(...resume.history);
@@ -201,6 +203,14 @@ export async function train(config: TrainConfig, resumeFrom: string | null, hook
   );
 
   const writeCheckpoint = (epoch: number, step: number, loaderState: number[]) => {
+    // Every rank's augmentation stream, so a resume replays each rank's own (a collective: all ranks get here).
+    let loaderStates: number[][] | undefined;
+    if (ddp) {
+      const mine = torch.tensor(loaderState, [loaderState.length], { dtype: 'float64' });
+      const all = torch.distributed.allGatherSync(mine);
+      loaderStates = all.map((t) => Array.from(t.toArray() as Float64Array));
+      for (const t of [mine, ...all]) t.dispose();
+    }
     if (rank !== 0) return;
     const checkpoint: Checkpoint = {
       format: 'libtorch-resnet-checkpoint',
@@ -209,6 +219,7 @@ export async function train(config: TrainConfig, resumeFrom: string | null, hook
       epoch,
       step,
       loaderState,
+      ...(loaderStates ? { loaderStates } : {}),
       model: model.stateDict(),
       optimizer: optimizer.stateDict(),
       scheduler: scheduler?.stateDict() ?? null,

@@ -14,7 +14,8 @@ import { ROOT } from './setup/fixtures.js';
 
 const BIN = join(ROOT, 'dist', 'cli', 'main.js');
 const dir = mkdtempSync(join(tmpdir(), 'ltr-ddp-cli-'));
-const common = ['--arch', 'resnet20', '--epochs', '2', '--batch-size', '32', '--limit-train', '640', '--limit-test', '200', '--threads', '1', '--nproc', '2'];
+// --augment: each rank draws its own augmentation stream, which the checkpoint must keep per rank.
+const common = ['--arch', 'resnet20', '--epochs', '2', '--batch-size', '32', '--limit-train', '640', '--limit-test', '200', '--threads', '1', '--nproc', '2', '--augment'];
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
