@@ -82,6 +82,8 @@ interface Checkpoint {
   step: number;
   /** The data loader's generator at the start of epoch `epoch + 1`. */
   loaderState: number[];
+  /** Data-parallel runs: every rank's loader state (rank order); loaderState is rank 0's. */
+  loaderStates?: number[][];
   model: Record<string, torch.Tensor>;
   optimizer: torch.optim.OptimizerStateDict;
   scheduler: Record<string, unknown> | null;
@@ -124,6 +126,8 @@ export interface TrainHooks {
   shouldStop?: () => boolean;
   log?: (line: string) => void;
   progress?: boolean;
+  /** Data-parallel over the default process group (cli/train-ddp.ts): DDP, a DistributedSampler, rank 0 logs and writes files. */
+  distributed?: boolean;
 }
 
 /**
@@ -131,7 +135,10 @@ export interface TrainHooks {
  * checkpoint after every epoch and on a requested stop, and the final weights to config.out.
  */
 export async function train(config: TrainConfig, resumeFrom: string | null, hooks: TrainHooks = {}): Promise<TrainResult> {
-  const log = hooks.log ?? ((line: string) => process.stdout.write(line + '\n'));
+  const world = hooks.distributed ? torch.distributed.getWorldSize() : 1;
+  const rank = hooks.distributed ? torch.distributed.getRank() : 0;
+  const log = rank !== 0 ? () => {} : (hooks.log ?? ((line: string) => process.stdout.write(line + '\n')));
+  const showProgress = hooks.progress !== false && rank === 0;
   torch.setNumThreads(config.threads);
 
   let resume: Checkpoint | null = null;
@@ -155,7 +162,13 @@ export async function train(config: TrainConfig, resumeFrom: string | null, hook
 
   torch.manualSeed(config.seed);
   const model = makeModel(config.arch, { numClasses: 10, inChannels: config.rgb ? 3 : 1 });
-  const loader = new DataLoader(trainData, { batchSize: config.batchSize, shuffle: true, seed: config.seed, dropLast: true, transform: transformFor(config, true) });
+  // Data-parallel: --batch-size is the global batch, split evenly; each rank
+  // reads its DistributedSampler shard (seed + epoch: the same order on resume).
+  if (config.batchSize % world !== 0) throw new UsageError(`--batch-size ${config.batchSize} must be a multiple of the ${world} processes`);
+  const sampler = hooks.distributed ? new torch.data.DistributedSampler(trainData, { shuffle: true, seed: config.seed }) : undefined;
+  const loader = sampler
+    ? new DataLoader(trainData, { batchSize: config.batchSize / world, sampler, seed: config.seed + rank, dropLast: true, transform: transformFor(config, true) })
+    : new DataLoader(trainData, { batchSize: config.batchSize, shuffle: true, seed: config.seed, dropLast: true, transform: transformFor(config, true) });
   // With dropLast, a batch larger than the set means no step at all: the
   // "trained" model would be the initial weights and the loss 0/0 = NaN.
   if (loader.length === 0) {
@@ -172,21 +185,33 @@ export async function train(config: TrainConfig, resumeFrom: string | null, hook
     optimizer.loadStateDict(resume.optimizer);
     // After the scheduler was made (it wrote its lr into the groups): the saved groups win.
     if (scheduler && resume.scheduler) scheduler.loadStateDict(resume.scheduler);
-    loader.randomState = resume.loaderState;
+    loader.randomState = resume.loaderStates?.[rank] ?? resume.loaderState;
     startEpoch = resume.epoch;
     startStep = resume.step;
     history.push(...resume.history);
     log(`resuming ${config.arch} from ${resumeFrom}: epoch ${startEpoch + 1}${startStep ? `, batch ${startStep + 1}` : ''}`);
   }
+  // After resume: rank 0's weights and buffers are broadcast to the others.
+  const ddp = hooks.distributed ? new torch.nn.parallel.DistributedDataParallel(model) : null;
+  const net: torch.nn.Module = ddp ?? model;
 
   const params = model.parameters().reduce((n, p) => n + p.numel, 0);
   log(
     `training ${config.arch} (${(params / 1e6).toFixed(2)} M parameters) on Fashion-MNIST: ${trainData.length} images, ` +
       `${config.epochs} epoch${config.epochs === 1 ? '' : 's'} of ${loader.length} batches of ${config.batchSize}, ${config.optimizer} lr ${config.lr} ` +
-      `(${config.schedule}), ${config.threads} thread(s)`,
+      `(${config.schedule}), ${config.threads} thread(s)${world > 1 ? ` x ${world} processes` : ''}`,
   );
 
   const writeCheckpoint = (epoch: number, step: number, loaderState: number[]) => {
+    // Every rank's augmentation stream, so a resume replays each rank's own (a collective: all ranks get here).
+    let loaderStates: number[][] | undefined;
+    if (ddp) {
+      const mine = torch.tensor(loaderState, [loaderState.length], { dtype: 'float64' });
+      const all = torch.distributed.allGatherSync(mine);
+      loaderStates = all.map((t) => Array.from(t.toArray() as Float64Array));
+      for (const t of [mine, ...all]) t.dispose();
+    }
+    if (rank !== 0) return;
     const checkpoint: Checkpoint = {
       format: 'libtorch-resnet-checkpoint',
       version: 1,
@@ -194,6 +219,7 @@ export async function train(config: TrainConfig, resumeFrom: string | null, hook
       epoch,
       step,
       loaderState,
+      ...(loaderStates ? { loaderStates } : {}),
       model: model.stateDict(),
       optimizer: optimizer.stateDict(),
       scheduler: scheduler?.stateDict() ?? null,
@@ -206,16 +232,17 @@ export async function train(config: TrainConfig, resumeFrom: string | null, hook
   for (let epoch = startEpoch; epoch < config.epochs && !stopped; epoch++) {
     const epochStartState = loader.randomState;
     const skip = epoch === startEpoch ? startStep : 0;
+    sampler?.setEpoch(epoch);
     model.train();
     const started = Date.now();
-    const progress = new Progress(`epoch ${epoch + 1}/${config.epochs}`, loader.length);
+    const progress: Pick<Progress, 'update' | 'finish'> = rank === 0 ? new Progress(`epoch ${epoch + 1}/${config.epochs}`, loader.length) : { update() {}, finish() {} };
     let lossSum = 0;
     let correct = 0;
     let seen = 0;
     let step = skip;
     for await (const { input, target } of loader.epoch({ skip })) {
       const [loss, hits] = torch.tidy(() => {
-        const logits = model.forward(input) as torch.Tensor;
+        const logits = net.forward(input) as torch.Tensor;
         const l = torch.nn.functional.crossEntropy(logits, target, { labelSmoothing: config.labelSmoothing });
         l.backward();
         return [l.item(), countCorrect(logits, target)] as const;
@@ -233,11 +260,19 @@ export async function train(config: TrainConfig, resumeFrom: string | null, hook
       if (!Number.isFinite(loss)) {
         throw new Error(`train: the loss became ${loss} at epoch ${epoch + 1}, step ${step} (batch ${step} of ${loader.length}); no model was saved; lower --lr`);
       }
-      if (hooks.progress !== false) {
+      if (showProgress) {
         const rate = seen / ((Date.now() - started) / 1000);
         progress.update(step, { loss: (lossSum / seen).toFixed(4), acc: `${((100 * correct) / seen).toFixed(1)}%`, 'img/s': rate.toFixed(0) });
       }
-      if (hooks.shouldStop?.()) {
+      let stop = hooks.shouldStop?.() ?? false;
+      if (ddp) {
+        // Every rank stops at the same batch: a Ctrl-C seen by any of them counts.
+        const flag = torch.tensor([stop ? 1 : 0], [1]);
+        torch.distributed.allReduceSync(flag, 'max');
+        stop = flag.item() > 0;
+        flag.dispose();
+      }
+      if (stop) {
         stopped = true;
         break;
       }
@@ -249,7 +284,8 @@ export async function train(config: TrainConfig, resumeFrom: string | null, hook
       break;
     }
     const seconds = (Date.now() - started) / 1000;
-    const test = await evaluateModel(model, testData, 1000, transformFor(config, false));
+    // Rank 0 evaluates; the others go on and wait for it in the next step's allreduce.
+    const test = rank === 0 ? await evaluateModel(model, testData, 1000, transformFor(config, false)) : { accuracy: Number.NaN };
     const record: EpochRecord = {
       epoch: epoch + 1,
       trainLoss: lossSum / seen,
@@ -267,10 +303,11 @@ export async function train(config: TrainConfig, resumeFrom: string | null, hook
     if (stopped) log(`stopped: checkpoint written to ${config.checkpoint} (resume with --resume ${config.checkpoint})`);
   }
 
-  if (!stopped) {
+  if (!stopped && rank === 0) {
     torch.save(config.out, model.stateDict(), { metadata: { arch: config.arch, dataset: config.dataset, resize: String(config.resize ?? 28) } });
     log(`saved ${config.out}`);
   }
+  if (ddp) torch.distributed.barrierSync();  // nobody leaves (destroying the group) before rank 0 has saved
   trainSet.dispose();
   testSet.dispose();
   return { model, history, stopped };
@@ -307,6 +344,14 @@ const USAGE = `usage: libtorch-resnet train [options]
   --out FILE             final weights (default model.safetensors)
   --checkpoint FILE      written every epoch and on Ctrl-C (default <out>.ckpt.pth)
   --resume FILE          continue from a checkpoint
+
+data-parallel (DistributedDataParallel over Gloo; --batch-size is the global batch):
+  --nproc N              start N worker processes on this machine (torchrun --nproc-per-node)
+  --nnodes N             machines in the job (default 1)
+  --node-rank I          this machine's index (default 0)
+  --master-addr HOST     rank 0's machine (default 127.0.0.1)
+  --master-port PORT     rank 0's rendezvous port (default 29500)
+  Started with torchrun's variables (RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT) instead, the command is one rank.
 `;
 
 export function parseTrainArgs(argv: string[]): { config: TrainConfig; resume: string | null } {
@@ -376,7 +421,13 @@ export function parseTrainArgs(argv: string[]): { config: TrainConfig; resume: s
 
 /** The `train` subcommand: Ctrl-C once stops after a checkpoint; twice exits at once. */
 export async function trainCommand(argv: string[]): Promise<number> {
+  const ddp = await import('./train-ddp.js');
+  const split = ddp.splitDdpArgs(argv);
+  if (split.launch) return ddp.launch(split, process.argv[1]);
+  argv = split.rest;
   const { config, resume } = parseTrainArgs(argv);
+  const distributed = ddp.isWorker();
+  if (distributed) await ddp.joinGroup(config, argv);
   let stopRequested = false;
   const onSigint = () => {
     if (stopRequested) process.exit(130);
@@ -385,12 +436,13 @@ export async function trainCommand(argv: string[]): Promise<number> {
   };
   process.on('SIGINT', onSigint);
   try {
-    const result = await train(config, resume, { shouldStop: () => stopRequested });
+    const result = await train(config, resume, { shouldStop: () => stopRequested, distributed });
     if (result.stopped) return 130;
     const last = result.history[result.history.length - 1];
-    if (last) console.log(`final test accuracy ${(100 * last.testAccuracy).toFixed(2)}%`);
+    if (last && (!distributed || torch.distributed.getRank() === 0)) console.log(`final test accuracy ${(100 * last.testAccuracy).toFixed(2)}%`);
     return 0;
   } finally {
     process.off('SIGINT', onSigint);
+    if (distributed && torch.distributed.isInitialized()) torch.distributed.destroyProcessGroup();
   }
 }

@@ -55,3 +55,4 @@ export { Generator } from './generator.js';
 export { nativeMemory } from './tensor.js';
 // The fast inference mode (BN folded, oneDNN prepacked; not bit-exact).
 export { type InferenceModule, optimizeForInference, type OptimizeForInferenceOptions } from './inference.js';
+export * as distributed from './distributed/index.js';

@@ -242,6 +242,21 @@ export interface NativeAddon {
   inferenceOptimize(plan: U, names: U, state: U): object;
   inferenceRun(handle: U, input: U): T;
   inferenceRunAsync(handle: U, input: U, numThreads: U): Promise<T>;
+  // distributed.cc (c10d: TCPStore + ProcessGroupGloo, DDP's Reducer)
+  readonly distAvailable: boolean;
+  distInit(host: U, port: U, rank: U, worldSize: U, timeoutMs: U, agentPrefix?: U): Promise<{ group: object; rank: number; worldSize: number }>;
+  distDestroy(group: U): void;
+  distAllReduce(group: U, tensor: U, op: U, async: U): Promise<void> | void;
+  distBroadcast(group: U, tensor: U, src: U, async: U): Promise<void> | void;
+  distAllGather(group: U, tensor: U, async: U): Promise<T[]> | T[];
+  distBarrier(group: U, async: U): Promise<void> | void;
+  distBroadcastCoalesced(group: U, tensors: U, bufferBytes: U, src: U): void;
+  distVerifyParams(group: U, params: U): void;
+  ddpReducerNew(group: U, params: U, names: U, bucketCapBytes: U, findUnusedParameters: U, gradientAsBucketView: U): object;
+  ddpReducerPrepareForward(reducer: U, requireBackwardGradSync: U): boolean;
+  ddpReducerPrepareBackward(reducer: U, outputs: U): void;
+  ddpReducerBuckets(reducer: U): number[];
+  ddpReducerDestroy(reducer: U): void;
 }
 
 /** A recorded forward (native/jit.cc): opaque to JavaScript. */

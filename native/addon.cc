@@ -31,6 +31,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   ltr::InitLayers(env, exports);
   ltr::InitGenerator(env, exports);
   ltr::InitInference(env, exports);
+  ltr::InitDistributed(env, exports);
   return exports;
 }
 

@@ -39,4 +39,6 @@ void InitLayers(Napi::Env env, Napi::Object exports);     // layers.cc (layer/gr
 void InitGenerator(Napi::Env env, Napi::Object exports);  // generator.cc (torch.Generator for samplers)
 void InitInference(Napi::Env env, Napi::Object exports);  // inference.cc (optimizeForInference: frozen, oneDNN)
 
+void InitDistributed(Napi::Env env, Napi::Object exports);  // distributed.cc (c10d: process groups, DDP's Reducer)
+
 }  // namespace ltr

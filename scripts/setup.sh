@@ -16,7 +16,8 @@ say() { printf '\033[1msetup:\033[0m %s\n' "$*"; }
 # libopenblas0-openmp: without an optimized BLAS, libtorch's matmul is ~30x slower.
 # dataset-fashion-mnist: the data set the training demo uses.
 # ccache: keeps rebuilds of the addon short.
-PACKAGES=(libtorch-dev python3-torch python3-torchvision python3-numpy libopenblas0-openmp dataset-fashion-mnist ccache cmake ninja-build g++)
+# libgloo-dev: Gloo's headers, for torch.distributed's process group (native/distributed.cc).
+PACKAGES=(libtorch-dev python3-torch python3-torchvision python3-numpy libopenblas0-openmp dataset-fashion-mnist ccache cmake ninja-build g++ libgloo-dev)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

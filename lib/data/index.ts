@@ -6,3 +6,4 @@ export { RandomSampler, type Sampler, SequentialSampler, WeightedRandomSampler }
 export { FASHION_MNIST_CLASSES, FASHION_MNIST_DIR, FASHION_MNIST_MEAN, FASHION_MNIST_STD, loadFashionMNIST } from './fashion-mnist.js';
 export { type IdxArray, readIdx } from './idx.js';
 export { Random } from './random.js';
+export { DistributedSampler } from './sampler.js';

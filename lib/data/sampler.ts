@@ -5,6 +5,7 @@
 // data.Random (xoshiro128**), the generator the DataLoader's shuffle uses:
 // reproducible on any machine, but not PyTorch's sequence.
 
+import { getRank, getWorldSize, isInitialized, show } from '../distributed/index.js';
 import { Generator } from '../generator.js';
 import { describe } from '../tensor.js';
 import { Random } from './random.js';
@@ -127,5 +128,87 @@ export class WeightedRandomSampler implements Sampler {
       yield i;
       if (!this.replacement) w[i] = 0;
     }
+  }
+}
+
+/**
+ * Each rank's share of a dataset (torch.utils.data.DistributedSampler), index
+ * for index PyTorch's: with shuffle, the permutation of a torch.Generator
+ * seeded `seed + epoch`; padded by repeating the first indices to a multiple
+ * of numReplicas (or cut with dropLast); rank r takes every numReplicas-th
+ * index from r. Call setEpoch(e) before each epoch, or every epoch repeats
+ * the same order. numReplicas and rank default to the default process group's.
+ * @example const s = new data.DistributedSampler(ds, { shuffle: true, seed: 0 }); s.setEpoch(epoch);
+ */
+export class DistributedSampler implements Sampler {
+  readonly size: number;
+  readonly numReplicas: number;
+  readonly rank: number;
+  readonly shuffle: boolean;
+  readonly seed: number;
+  readonly dropLast: boolean;
+  /** Indices per rank and epoch. */
+  readonly length: number;
+  readonly totalSize: number;
+  epoch = 0;
+
+  constructor(
+    source: { length: number } | number,
+    options: { numReplicas?: number; rank?: number; shuffle?: boolean; seed?: number; dropLast?: boolean } = {},
+  ) {
+    const op = 'DistributedSampler';
+    this.size = sizeOf(op, source);
+    if (options === null || typeof options !== 'object') throw new TypeError(`${op}: expected an options object but received ${describe(options)}`);
+    let group: { rank: number; worldSize: number } | undefined;
+    const fromGroup = (): { rank: number; worldSize: number } => {
+      if (group === undefined) {
+        if (!isInitialized()) throw new RangeError(`${op}: numReplicas and rank are required when no process group is initialized`);
+        group = { rank: getRank(), worldSize: getWorldSize() };
+      }
+      return group;
+    };
+    this.numReplicas = options.numReplicas ?? fromGroup().worldSize;
+    if (!Number.isSafeInteger(this.numReplicas) || this.numReplicas < 1) throw new RangeError(`${op}: numReplicas must be a whole number >= 1 but received ${show(options.numReplicas)}`);
+    this.rank = options.rank ?? fromGroup().rank;
+    if (!Number.isSafeInteger(this.rank) || this.rank < 0 || this.rank >= this.numReplicas) {
+      throw new RangeError(`${op}: Invalid rank ${show(this.rank)}, rank should be in the interval [0, ${this.numReplicas - 1}]`);
+    }
+    this.shuffle = options.shuffle ?? true;
+    if (typeof this.shuffle !== 'boolean') throw new TypeError(`${op}: expected boolean for shuffle but received ${describe(options.shuffle)}`);
+    this.seed = options.seed ?? 0;
+    if (!Number.isSafeInteger(this.seed) || this.seed < 0) throw new RangeError(`${op}: seed must be a whole number >= 0 but received ${show(options.seed)}`);
+    this.dropLast = options.dropLast ?? false;
+    if (typeof this.dropLast !== 'boolean') throw new TypeError(`${op}: expected boolean for dropLast but received ${describe(options.dropLast)}`);
+    this.length =
+      this.dropLast && this.size % this.numReplicas !== 0
+        ? Math.ceil((this.size - this.numReplicas) / this.numReplicas)
+        : Math.ceil(this.size / this.numReplicas);
+    this.totalSize = this.length * this.numReplicas;
+  }
+
+  /** The epoch whose order the next iteration yields (seed + epoch seeds the shuffle). */
+  setEpoch(epoch: number): void {
+    if (!Number.isSafeInteger(epoch) || epoch < 0) throw new RangeError(`DistributedSampler.setEpoch: epoch must be a whole number >= 0 but received ${show(epoch)}`);
+    this.epoch = epoch;
+  }
+
+  *[Symbol.iterator](): IterableIterator<number> {
+    let indices: number[];
+    if (this.shuffle && this.size > 0) {
+      const t = new Generator().manualSeed(this.seed + this.epoch).randperm(this.size);
+      indices = Array.from(t.toArray() as BigInt64Array, Number);
+      t.dispose();
+    } else {
+      indices = Array.from({ length: this.size }, (_, i) => i);
+    }
+    if (!this.dropLast) {
+      const padding = this.totalSize - indices.length;
+      if (padding > 0 && indices.length === 0) throw new RangeError('DistributedSampler: cannot pad an empty dataset');
+      const base = indices.slice();
+      while (indices.length < this.totalSize) indices.push(...base.slice(0, this.totalSize - indices.length));
+    } else {
+      indices = indices.slice(0, this.totalSize);
+    }
+    for (let i = this.rank; i < this.totalSize; i += this.numReplicas) yield indices[i];
   }
 }

@@ -20,3 +20,4 @@ export * as utils from './utils.js';
 export { createFeatureExtractor, FeatureExtractor } from './feature_extraction.js';
 export { AvgPool2d, type AvgPool2dOptions, BatchNorm1d, Conv1d, type Conv1dOptions, Embedding, GroupNorm, LayerNorm, LogSoftmax, Softmax, Upsample } from './layers.js';
 export { forwardChain, release, releasesTensors } from './container.js';
+export * as parallel from './parallel.js';
