@@ -33,11 +33,16 @@ export const TORCH_VERSION = torchVersion();
 export const FIXTURES = join(ROOT, '.cache', 'fixtures', `torch-${TORCH_VERSION}`);
 const REFERENCE = join(ROOT, 'scripts', 'reference');
 
+// The cache stamp covers the script, common.py, and every file the script names on a
+// `# fixture-depends: <path from the repository root>` line (helpers it imports from
+// elsewhere, e.g. scripts/ddp/rank.py), so editing any of them remakes the fixtures.
 function stampFor(script: string): string {
   const hash = createHash('sha256');
-  hash.update(readFileSync(join(REFERENCE, script)));
+  const source = readFileSync(join(REFERENCE, script), 'utf8');
+  hash.update(source);
   const common = join(REFERENCE, 'common.py');
   if (existsSync(common)) hash.update(readFileSync(common));
+  for (const [, dep] of source.matchAll(/^# fixture-depends: (\S+)$/gm)) hash.update(readFileSync(join(ROOT, dep)));
   return hash.digest('hex');
 }
 

@@ -20,6 +20,7 @@ from common import save, setup, write_manifest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "ddp"))
+# fixture-depends: scripts/ddp/rank.py
 import rank as ddp_rank  # noqa: E402
 
 out = setup()
