@@ -149,7 +149,8 @@ const tensorMethods: Case[] = [
   ['noGrad: not a function', () => torch.noGrad(bad(1)), TypeError, /^noGrad: expected function for fn but received number$/],
   ['enableGrad: not a function', () => torch.enableGrad(bad(null)), TypeError, /^enableGrad: expected function for fn but received null$/],
   ['tidy: not a function', () => torch.tidy(bad('f')), TypeError, /^tidy: expected function for fn but received string$/],
-  ['tidy: an async function', () => torch.tidy(bad(async () => torch.ones([1]))), TypeError, /^tidy: fn returned a Promise/],
+  ['tidy: an async function', () => torch.tidy(bad(async () => torch.ones([1]))), TypeError, /^tidy: fn is an async function; tidy tracks synchronous code only/],
+  ['tidy: a function returning a Promise', () => torch.tidy(bad(() => Promise.resolve(1))), TypeError, /^tidy: fn returned a Promise; tidy only tracks synchronous code/],
 ];
 
 const functional: Case[] = [
