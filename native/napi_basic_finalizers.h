@@ -8,10 +8,11 @@
 // collected handle's native object, Node's reference record and, until the
 // GC-backstop sweep gets to it, its tensor, until the loop yields. A module
 // that registers with NAPI_VERSION_EXPERIMENTAL (addon.cc) gets its
-// finalizers called synchronously from the GC instead (Node >= 20.10 and
-// 18.19), on condition that they only make "basic" calls that do not touch
-// the JS heap (napi_adjust_external_memory, freeing C++ memory); anything else aborts the process with "Finalizer is calling a
-// function that may affect GC state". node-addon-api supports this with
+// finalizers called synchronously from the GC instead (Node >= 20.10; tested
+// on 20.20), on condition that they only make "basic" calls that do not touch
+// the JS heap (napi_adjust_external_memory, freeing C++ memory); anything
+// else aborts the process with "Finalizer is calling a function that may
+// affect GC state". node-addon-api supports this with
 // ObjectWrap::Finalize(Napi::BasicEnv) once NODE_API_EXPERIMENTAL_HAS_POST_FINALIZER
 // is defined. What may not run inside the GC is deferred with
 // node_api_post_finalizer: in Node 20, napi_delete_reference (node-addon-api's
@@ -20,10 +21,10 @@
 //
 // node-api-headers leaves node_api_post_finalizer out (it is experimental);
 // Node's own js_native_api.h declares it as below. It is declared weak and
-// called through ltr_post_finalizer: Node versions without it (before 20.10
-// and 18.19) ignore the experimental module version and run every finalizer
+// called through ltr_post_finalizer: Node versions without it run finalizers
 // from the event loop, outside the GC, where calling the deferred part at
-// once is what they did before. There the sweep in tensor.cc bounds memory.
+// once is what they did before (untested: only Node 20.20 is tested here).
+// There the sweep in tensor.cc bounds memory.
 #pragma once
 
 // With the experimental module version, Node reports "JS cannot run here any

@@ -219,7 +219,7 @@ Tensor::Tensor(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Tensor>(info) 
 // is larger) have been charged since the last sweep, the list is walked and
 // the tensors of handles whose wrapper is gone are freed right there. The
 // external memory reported to V8 is what makes the GC run in time.
-// Where Node runs basic finalizers inside the GC (Node >= 20.10, 18.19; see
+// Where Node runs basic finalizers inside the GC (Node >= 20.10; see
 // napi_basic_finalizers.h), Finalize frees a collected handle's tensor and
 // C++ object during the GC itself, so the sweep finds nothing left to free
 // and only trims the heap; on older Node it still does the freeing.
