@@ -12,19 +12,12 @@
 // `noGrad(() => model.forwardAsync(x))` means what it says.
 
 import { native } from './native.js';
-import { describe, keep, Tensor, unwrap } from './tensor.js';
-
-const AsyncFunction = (async () => {}).constructor;
-const AsyncGeneratorFunction = (async function* () {}).constructor;
-
-function isThenable(value: unknown): boolean {
-  return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as { then?: unknown }).then === 'function';
-}
+import { describe, isAsyncFunction, isThenable, keep, Tensor, unwrap } from './tensor.js';
 
 /** @internal Throws the TypeError the scopes give for async code. */
 export function checkSync(op: string, fn: unknown): void {
   if (typeof fn !== 'function') throw new TypeError(`${op}: expected function for fn but received ${describe(fn)}`);
-  if (fn instanceof AsyncFunction || fn instanceof AsyncGeneratorFunction) {
+  if (isAsyncFunction(fn)) {
     throw new TypeError(
       `${op}: fn is an async function; grad mode is a per-thread flag that cannot follow an async function across its awaits. ` +
         `Call ${op} around each synchronous step instead, e.g. \`for await (const b of loader) { const y = torch.${op}(() => model.forward(b.x)); }\``,

@@ -27,6 +27,19 @@ export interface TensorOptions {
 const scopes: Set<Tensor>[] = [];
 const kept = new WeakSet<Tensor>();
 
+const AsyncFunction = (async () => {}).constructor;
+const AsyncGeneratorFunction = (async function* () {}).constructor;
+
+/** @internal An `async function` or `async function*`: known to be asynchronous before it is called. */
+export function isAsyncFunction(fn: unknown): boolean {
+  return fn instanceof AsyncFunction || fn instanceof AsyncGeneratorFunction;
+}
+
+/** @internal A Promise or any other thenable. */
+export function isThenable(value: unknown): boolean {
+  return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as { then?: unknown }).then === 'function';
+}
+
 /**
  * Runs `fn` and disposes every tensor created inside it, except the tensors
  * it returns (a Tensor, or Tensors anywhere inside arrays, objects, Maps, Sets or class
@@ -35,10 +48,24 @@ const kept = new WeakSet<Tensor>();
  * throws, everything it created is disposed and the error is rethrown.
  *
  * @example
+ * `fn` must be synchronous. An `async function` is refused with a TypeError
+ * before it runs (nothing happens). A plain function that returns a Promise
+ * (or any thenable) cannot be recognised before it is called: its synchronous
+ * part runs, then every tensor it created is disposed and tidy throws a
+ * TypeError; the Promise is left to settle on its own, and tensors it makes
+ * after that are not tracked. Await first, then tidy each synchronous step.
+ *
+ * @example
  * const probs = torch.tidy(() => model.forward(x).softmax(1)); // logits freed
  */
 export function tidy<R>(fn: () => R): R {
   if (typeof fn !== 'function') throw new TypeError(`tidy: expected function for fn but received ${describe(fn)}`);
+  if (isAsyncFunction(fn)) {
+    throw new TypeError(
+      'tidy: fn is an async function; tidy tracks synchronous code only (it would free tensors still in use after the first await). ' +
+        'Await first, then tidy each synchronous step, e.g. `const y = await model.forwardAsync(x); const p = torch.tidy(() => y.softmax(1));`',
+    );
+  }
   const scope = new Set<Tensor>();
   scopes.push(scope);
   // Tensors made in the outermost scope are not reported to V8's GC: the scope frees them.
@@ -55,7 +82,7 @@ export function tidy<R>(fn: () => R): R {
   }
   scopes.pop();
   if (outermost) native.setChargeNewTensors(true);
-  if (result instanceof Promise) {
+  if (isThenable(result)) {
     for (const t of scope) if (!kept.has(t)) t.dispose();
     throw new TypeError('tidy: fn returned a Promise; tidy only tracks synchronous code (await first, then tidy each step)');
   }

@@ -37,4 +37,16 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
 
 }  // namespace
 
-NODE_API_MODULE(libtorch_resnet, Init)
+// NODE_API_MODULE(libtorch_resnet, Init), except that the module reports
+// NAPI_VERSION_EXPERIMENTAL as its API version: Node then calls its (basic)
+// finalizers synchronously from the GC, so tensor handles dropped in a
+// synchronous loop free their native memory at once (see
+// native/napi_basic_finalizers.h). The API the addon calls is still version 8's.
+namespace {
+napi_value RegisterAddon(napi_env env, napi_value exports) { return Napi::RegisterModule(env, exports, Init); }
+}  // namespace
+
+EXTERN_C_START
+NAPI_MODULE_EXPORT int32_t NODE_API_MODULE_GET_API_VERSION(void) { return NAPI_VERSION_EXPERIMENTAL; }
+NAPI_MODULE_EXPORT napi_value NAPI_MODULE_INITIALIZER(napi_env env, napi_value exports) { return RegisterAddon(env, exports); }
+EXTERN_C_END

@@ -13,54 +13,12 @@
 #include "addon.h"
 #include "args.h"
 #include "errors.h"
+#include "optim_state.h"
 #include "tensor.h"
 
 namespace ltr {
 
 namespace {
-
-// A list argument whose entries are Tensors or null (state not created yet).
-std::vector<c10::optional<at::Tensor>> optionalTensorListArg(const Napi::Value& v, const char* name, size_t length) {
-  if (!v.IsArray()) throw ArgTypeError(std::string("expected Array for ") + name + " but received " + describe(v));
-  Napi::Array a = v.As<Napi::Array>();
-  if (a.Length() != length) {
-    throw ArgRangeError(std::string(name) + " has " + std::to_string(a.Length()) + " entries but there are " +
-                        std::to_string(length) + " parameters");
-  }
-  std::vector<c10::optional<at::Tensor>> out;
-  for (uint32_t i = 0; i < a.Length(); ++i) {
-    const std::string element = std::string(name) + "[" + std::to_string(i) + "]";
-    out.push_back(optionalTensorArg(a.Get(i), element.c_str()));
-  }
-  return out;
-}
-
-// Returns the JS array with every null entry replaced by the new state tensor.
-Napi::Array stateArray(Napi::Env env, const Napi::Value& original, const std::vector<c10::optional<at::Tensor>>& before,
-                       const std::vector<at::Tensor>& after) {
-  Napi::Array in = original.As<Napi::Array>();
-  Napi::Array out = Napi::Array::New(env, after.size());
-  for (uint32_t i = 0; i < after.size(); ++i) {
-    if (before[i] || !after[i].defined()) {
-      out.Set(i, in.Get(i));
-    } else {
-      out.Set(i, Tensor::Wrap(env, after[i]));
-    }
-  }
-  return out;
-}
-
-void checkParams(const std::vector<at::Tensor>& params) {
-  for (size_t i = 0; i < params.size(); ++i) {
-    if (!params[i].is_leaf()) {
-      throw ArgRangeError("params[" + std::to_string(i) + "] is not a leaf tensor (optimizers update leaves only)");
-    }
-    const at::Tensor& g = params[i].grad();
-    if (g.defined() && !g.sizes().equals(params[i].sizes())) {
-      throw ArgRangeError("params[" + std::to_string(i) + "].grad has the wrong shape");
-    }
-  }
-}
 
 // sgdStep(params, momentumBuffers, lr, momentum, dampening, weightDecay, nesterov, maximize)
 //   -> momentumBuffers. Parameters without a gradient are skipped, as in PyTorch.

@@ -8,41 +8,22 @@
 #include "addon.h"
 #include "args.h"
 #include "errors.h"
+#include "optim_state.h"
 #include "tensor.h"
 
 namespace ltr {
 
 namespace {
 
-std::vector<c10::optional<at::Tensor>> stateList(const Napi::Value& v, const char* name, size_t length) {
-  if (!v.IsArray()) throw ArgTypeError(std::string("expected Array for ") + name + " but received " + describe(v));
-  Napi::Array a = v.As<Napi::Array>();
-  if (a.Length() != length) {
-    throw ArgRangeError(std::string(name) + " has " + std::to_string(a.Length()) + " entries but there are " +
-                        std::to_string(length) + " parameters");
-  }
-  std::vector<c10::optional<at::Tensor>> out;
-  for (uint32_t i = 0; i < a.Length(); ++i) {
-    const std::string element = std::string(name) + "[" + std::to_string(i) + "]";
-    out.push_back(optionalTensorArg(a.Get(i), element.c_str()));
-  }
-  return out;
-}
-
-Napi::Array toArray(Napi::Env env, const std::vector<at::Tensor>& ts) {
-  Napi::Array out = Napi::Array::New(env, ts.size());
-  for (uint32_t i = 0; i < ts.size(); ++i) out.Set(i, ts[i].defined() ? Napi::Value(Tensor::Wrap(env, ts[i])) : env.Null());
-  return out;
-}
-
 // rmspropStep(params, squareAvgs, gradAvgs, momentumBuffers, lr, alpha, eps, weightDecay, momentum, centered, maximize)
-//   -> { squareAvgs, gradAvgs, momentumBuffers } (null where a parameter has no gradient and no state yet)
+//   -> { squareAvgs, gradAvgs, momentumBuffers }: the arrays passed in, new handles only for new state
+//   (null where a parameter has no gradient and no state yet)
 Napi::Value RmspropStep(const Napi::CallbackInfo& info) {
   return guard(info.Env(), "RMSprop.step", [&]() -> Napi::Value {
     const std::vector<at::Tensor> params = tensorListArg(arg(info, 0), "params");
-    const auto squareAvgs = stateList(arg(info, 1), "squareAvgs", params.size());
-    const auto gradAvgs = stateList(arg(info, 2), "gradAvgs", params.size());
-    const auto buffers = stateList(arg(info, 3), "momentumBuffers", params.size());
+    const auto squareAvgs = optionalTensorListArg(arg(info, 1), "squareAvgs", params.size());
+    const auto gradAvgs = optionalTensorListArg(arg(info, 2), "gradAvgs", params.size());
+    const auto buffers = optionalTensorListArg(arg(info, 3), "momentumBuffers", params.size());
     const double lr = doubleArg(arg(info, 4), "lr");
     const double alpha = doubleArg(arg(info, 5), "alpha");
     const double eps = doubleArg(arg(info, 6), "eps");
@@ -50,9 +31,7 @@ Napi::Value RmspropStep(const Napi::CallbackInfo& info) {
     const double momentum = doubleArg(arg(info, 8), "momentum");
     const bool centered = boolArg(arg(info, 9), "centered");
     const bool maximize = boolArg(arg(info, 10), "maximize");
-    for (size_t i = 0; i < params.size(); ++i) {
-      checkRange(params[i].is_leaf(), "params[" + std::to_string(i) + "] is not a leaf tensor (optimizers update leaves only)");
-    }
+    checkParams(params);
     c10::NoGradGuard noGrad;
     std::vector<at::Tensor> sq(params.size()), ga(params.size()), mb(params.size());
     for (size_t i = 0; i < params.size(); ++i) {
@@ -89,9 +68,9 @@ Napi::Value RmspropStep(const Napi::CallbackInfo& info) {
       }
     }
     Napi::Object out = Napi::Object::New(info.Env());
-    out.Set("squareAvgs", toArray(info.Env(), sq));
-    out.Set("gradAvgs", toArray(info.Env(), ga));
-    out.Set("momentumBuffers", toArray(info.Env(), mb));
+    out.Set("squareAvgs", stateArray(info.Env(), info[1], squareAvgs, sq));
+    out.Set("gradAvgs", stateArray(info.Env(), info[2], gradAvgs, ga));
+    out.Set("momentumBuffers", stateArray(info.Env(), info[3], buffers, mb));
     return out;
   });
 }

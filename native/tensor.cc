@@ -219,6 +219,10 @@ Tensor::Tensor(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Tensor>(info) 
 // is larger) have been charged since the last sweep, the list is walked and
 // the tensors of handles whose wrapper is gone are freed right there. The
 // external memory reported to V8 is what makes the GC run in time.
+// Where Node runs basic finalizers inside the GC (Node >= 20.10; see
+// napi_basic_finalizers.h), Finalize frees a collected handle's tensor and
+// C++ object during the GC itself, so the sweep finds nothing left to free
+// and only trims the heap; on older Node it still does the freeing.
 
 namespace {
 struct ChargedList {
@@ -227,6 +231,9 @@ struct ChargedList {
   int64_t count = 0;
   int64_t sinceSweep = 0;
   int64_t threshold = int64_t(64) << 20;
+  // Freed by finalizers since the last sweep (they run inside the GC, where
+  // trimming the heap has no place; the next sweep does it).
+  int64_t freedByGC = 0;
 };
 thread_local ChargedList charged;
 constexpr int64_t kSweepBytes = int64_t(64) << 20;
@@ -273,6 +280,8 @@ int64_t Tensor::sweep(Napi::Env env) {
     }
     t = next;
   }
+  freed += charged.freedByGC;
+  charged.freedByGC = 0;
   charged.sinceSweep = 0;
   charged.threshold = std::max(kSweepBytes, charged.bytes / 2);
   if (freed > 0) trimHeapIfItGrew();
@@ -308,11 +317,13 @@ void Tensor::release(Napi::Env env) {
   }
 }
 
-void Tensor::Finalize(Napi::Env env) {
-  // Finalizers also run while an environment is torn down (worker exit),
-  // when N-API calls may fail; Napi's wrapper would throw from a finalizer,
-  // which is std::terminate. Free the tensor and report the bytes with the
-  // raw call, ignoring its status.
+void Tensor::Finalize(Napi::BasicEnv env) {
+  // Runs inside the GC (a basic finalizer): only C++ frees and the basic
+  // napi_adjust_external_memory. Finalizers also run while an environment is
+  // torn down (worker exit), when N-API calls may fail; Napi's wrapper would
+  // throw from a finalizer, which is std::terminate. Free the tensor and
+  // report the bytes with the raw call, ignoring its status.
+  if (chargedBytes_ > 0) charged.freedByGC += chargedBytes_;
   unlink();
   tensor_.reset();
   if (chargedBytes_ > 0) {

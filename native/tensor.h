@@ -34,7 +34,10 @@ class Tensor : public Napi::ObjectWrap<Tensor> {
   static Tensor* From(const Napi::Value& value);
 
   explicit Tensor(const Napi::CallbackInfo& info);
-  void Finalize(Napi::Env env) override;
+  // A basic finalizer: Node calls it synchronously from the GC (see
+  // napi_basic_finalizers.h), so it may only free C++ memory and make basic
+  // N-API calls.
+  void Finalize(Napi::BasicEnv env) override;
 
   bool disposed() const { return !tensor_.defined(); }
   const at::Tensor& tensor() const { return tensor_; }

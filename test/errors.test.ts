@@ -8,12 +8,10 @@ import { describe, expect, it } from 'vitest';
 
 import * as torch from '../lib/index.js';
 import type { Tensor } from '../lib/index.js';
+import { bad, type Case, checkErrorCase as check, expectStillWorks } from './setup/error-cases.js';
 
 const F = torch.nn.functional;
 
-// The tests deliberately pass what the types forbid.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-const bad = (value: unknown): any => value;
 
 const x4 = (): Tensor => torch.randn([2, 3, 8, 8]);
 const w4 = (): Tensor => torch.randn([4, 3, 3, 3]);
@@ -25,8 +23,6 @@ const disposed = (shape: number[] = [2, 3]): Tensor => {
   return t;
 };
 
-type ErrorClass = typeof Error | typeof TypeError | typeof RangeError;
-type Case = [name: string, run: () => unknown, kind: ErrorClass, message: RegExp];
 
 const factories: Case[] = [
   ['tensor: a number for data', () => torch.tensor(bad(5)), TypeError, /^tensor: expected TypedArray or Array for data but received number$/],
@@ -149,7 +145,8 @@ const tensorMethods: Case[] = [
   ['noGrad: not a function', () => torch.noGrad(bad(1)), TypeError, /^noGrad: expected function for fn but received number$/],
   ['enableGrad: not a function', () => torch.enableGrad(bad(null)), TypeError, /^enableGrad: expected function for fn but received null$/],
   ['tidy: not a function', () => torch.tidy(bad('f')), TypeError, /^tidy: expected function for fn but received string$/],
-  ['tidy: an async function', () => torch.tidy(bad(async () => torch.ones([1]))), TypeError, /^tidy: fn returned a Promise/],
+  ['tidy: an async function', () => torch.tidy(bad(async () => torch.ones([1]))), TypeError, /^tidy: fn is an async function; tidy tracks synchronous code only/],
+  ['tidy: a function returning a Promise', () => torch.tidy(bad(() => Promise.resolve(1))), TypeError, /^tidy: fn returned a Promise; tidy only tracks synchronous code/],
 ];
 
 const functional: Case[] = [
@@ -274,34 +271,7 @@ const disposedTensors: Case[] = [
   ],
 ];
 
-/** A real op after the failure: the addon, libtorch and the tidy scope stack are all fine. */
-function expectStillWorks(): void {
-  const sum = torch.tidy(() => {
-    const y = F.conv2d(torch.ones([1, 2, 4, 4]), torch.ones([3, 2, 3, 3]), torch.zeros([3]), { padding: 1 });
-    return F.relu(y).matmul(torch.ones([4, 2])).sum().item();
-  });
-  // Per output channel: 4 corners of 8, 8 edges of 12, 4 interior of 18; matmul sums each row twice.
-  expect(sum).toBe(3 * 2 * (4 * 8 + 8 * 12 + 4 * 18));
-  expect(torch.isGradEnabled()).toBe(true);
-}
 
-function check([, run, kind, message]: Case): void {
-  let error: unknown;
-  try {
-    torch.tidy(() => {
-      run();
-    });
-  } catch (e) {
-    error = e;
-  }
-  expect(error, 'expected an error').toBeInstanceOf(Error);
-  const e = error as Error;
-  expect(e.constructor.name, e.message).toBe(kind.name);
-  expect(e.message).toMatch(message);
-  // The C++ side strips libtorch's location trailer and backtrace.
-  expect(e.message).not.toMatch(/Exception raised from|frame #\d|\.cpp:\d/);
-  expectStillWorks();
-}
 
 describe('errors', () => {
   it('the process works before any error (baseline for the checks below)', () => expectStillWorks());

@@ -9,7 +9,6 @@
 // whose address space is limited (so a huge shape is an allocation failure,
 // not the OOM killer), each for a fixed time. Before every call the child
 // writes the call to a file, so a crash or hang names the call that did it.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +16,7 @@ import { pathToFileURL } from 'node:url';
 
 import { describe, expect, it } from 'vitest';
 
+import { type ChildResult, runProcess } from './setup/child-process.js';
 import { ROOT } from './setup/fixtures.js';
 
 const NATIVE = pathToFileURL(join(ROOT, 'dist', 'lib', 'native.js')).href;
@@ -141,31 +141,17 @@ await Promise.all(pending);
 console.log(JSON.stringify({ seed, calls, threw, functions: fnNames.length, members: members.length }));
 `;
 
-function runChild(seed: number, index: number): Promise<{ seed: number; status: number | null; signal: string | null; timedOut: boolean; stdout: string; stderr: string; lastCall: string }> {
+function runChild(seed: number, index: number): Promise<ChildResult & { seed: number; lastCall: string }> {
   const script = join(dir, 'fuzz-child.mjs');
   writeFileSync(script, CHILD);
   const lastCallFile = join(dir, `last-call-${index}.txt`);
   writeFileSync(lastCallFile, '');
-  return new Promise((resolve) => {
-    // Under AddressSanitizer (scripts/sanitize.sh) the address space can't be limited (its shadow
-    // memory is terabytes of reservations); ASAN_OPTIONS max_allocation_size_mb bounds tensors instead.
-    const limit = (process.env.LD_PRELOAD ?? '').includes('asan') ? '' : `ulimit -v ${ADDRESS_SPACE_KB} && `;
-    const command = `${limit}exec "${process.execPath}" "${script}" ${seed} ${SECONDS_PER_CHILD} "${lastCallFile}"`;
-    const child = spawn('bash', ['-c', command], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LTR_NATIVE: NATIVE, OMP_NUM_THREADS: '1' } });
-    let stdout = '';
-    let stderr = '';
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, CHILD_LIMIT_MS);
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (status, signal) => {
-      clearTimeout(timer);
-      resolve({ seed, status, signal, timedOut, stdout, stderr, lastCall: readFileSync(lastCallFile, 'utf8').trim() });
-    });
-  });
+  // Under AddressSanitizer (scripts/sanitize.sh) the address space can't be limited (its shadow
+  // memory is terabytes of reservations); ASAN_OPTIONS max_allocation_size_mb bounds tensors instead.
+  const limit = (process.env.LD_PRELOAD ?? '').includes('asan') ? '' : `ulimit -v ${ADDRESS_SPACE_KB} && `;
+  const command = `${limit}exec "${process.execPath}" "${script}" ${seed} ${SECONDS_PER_CHILD} "${lastCallFile}"`;
+  const env = { ...process.env, LTR_NATIVE: NATIVE, OMP_NUM_THREADS: '1' };
+  return runProcess('bash', ['-c', command], CHILD_LIMIT_MS, env).then((r) => ({ seed, ...r, lastCall: readFileSync(lastCallFile, 'utf8').trim() }));
 }
 
 describe('API fuzz: every native export with random valid and invalid arguments', () => {

@@ -3,7 +3,7 @@
 // behaviour was a crash or a hang, the probe runs in a child process with a
 // time limit, and the test checks that the child exited normally (no signal)
 // with the expected clear error.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 import * as torch from '../lib/index.js';
+import { type ChildResult, runProcess } from './setup/child-process.js';
 import { ROOT } from './setup/fixtures.js';
 
 const F = torch.nn.functional;
@@ -20,14 +21,6 @@ const bad = (value: unknown): any => value;
 const LIB = pathToFileURL(join(ROOT, 'dist', 'lib', 'index.js')).href;
 const BIN = join(ROOT, 'dist', 'cli', 'main.js');
 const dir = mkdtempSync(join(tmpdir(), 'ltr-harden-'));
-
-interface ChildResult {
-  status: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-  timedOut: boolean;
-}
 
 /** Runs an ES module snippet (with `torch` imported) in a fresh node, killed after `timeoutMs`. */
 let scripts = 0;
@@ -39,22 +32,7 @@ function runChild(code: string, timeoutMs = 30_000): Promise<ChildResult> {
 }
 
 function runNode(args: string[], timeoutMs: number): Promise<ChildResult> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, timeoutMs);
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (status, signal) => {
-      clearTimeout(timer);
-      resolve({ status, signal, stdout, stderr, timedOut });
-    });
-  });
+  return runProcess(process.execPath, args, timeoutMs);
 }
 
 function mkfifo(name: string): string {
@@ -307,6 +285,30 @@ describe('memory', () => {
     expect(peakMB).toBeLessThan(900);
     expect(held.bytes).toBeLessThan(512 * 2 ** 20);
   }, 300_000);
+
+  it('a collected handle frees its tensor during the GC itself, before the event loop turns (basic finalizers)', async () => {
+    // 2,000 dropped 40-byte tensors: far below the sweep's 64 MB budget, so
+    // only the finalizers can free them. Node used to defer finalizers to
+    // the event loop: in a synchronous loop nothing was freed after gc().
+    const file = join(dir, 'sync-finalizers.mjs');
+    writeFileSync(file, `import * as torch from ${JSON.stringify(LIB)};
+      const before = torch.nativeMemory().tensors;
+      for (let i = 0; i < 2000; i++) torch.ones([10]);
+      const dropped = torch.nativeMemory().tensors - before;
+      globalThis.gc();
+      const afterGc = torch.nativeMemory().tensors - before;
+      // Still alive: a kept tensor survives the GC untouched.
+      const kept = torch.ones([3]);
+      globalThis.gc();
+      console.log(JSON.stringify({ dropped, afterGc, kept: Array.from(kept.toArray()) }));`);
+    const r = await runNode(['--expose-gc', file], 60_000);
+    expect(r.signal, r.stderr).toBeNull();
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout.trim()) as { dropped: number; afterGc: number; kept: number[] };
+    // (A scavenge during the loop may already have freed some.)
+    expect(out.dropped).toBeGreaterThan(0);
+    expect(out).toEqual({ dropped: out.dropped, afterGc: 0, kept: [1, 1, 1] });
+  }, 90_000);
 
   it('nativeMemory() reports the bytes the backstop holds and what V8 was told', () => {
     const before = torch.nativeMemory();

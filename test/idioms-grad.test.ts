@@ -56,8 +56,44 @@ describe('grad mode scopes and async functions', () => {
     expect(torch.isGradEnabled()).toBe(true);
   });
 
-  it('tidy refuses a Promise with a TypeError', () => {
-    expect(() => torch.tidy(async () => 1)).toThrow(TypeError);
+  it('tidy refuses an async function before running it: no side effects', () => {
+    let ran = 0;
+    const before = torch.nativeMemory().tensors;
+    const asyncFn = async () => {
+      ran++;
+      return torch.ones([4]);
+    };
+    expect(() => torch.tidy(asyncFn)).toThrow(new TypeError(
+      'tidy: fn is an async function; tidy tracks synchronous code only (it would free tensors still in use after the first await). ' +
+        'Await first, then tidy each synchronous step, e.g. `const y = await model.forwardAsync(x); const p = torch.tidy(() => y.softmax(1));`',
+    ));
+    const asyncGen = async function* () {
+      ran++;
+      yield torch.ones([4]);
+    };
+    expect(() => torch.tidy(asyncGen as unknown as () => unknown)).toThrow(/^tidy: fn is an async function/);
+    expect(ran).toBe(0);
+    expect(torch.nativeMemory().tensors).toBeLessThanOrEqual(before);
+  });
+
+  it('tidy with a plain function returning a Promise or thenable: its sync part ran, its tensors are disposed, then a TypeError', async () => {
+    let made: torch.Tensor | undefined;
+    let later: torch.Tensor | undefined;
+    const pending = new Promise<void>((resolve) => setTimeout(resolve, 0));
+    const fn = () => {
+      made = torch.ones([4]);
+      return pending.then(() => {
+        later = torch.ones([2]);
+      });
+    };
+    expect(() => torch.tidy(fn)).toThrow(new TypeError('tidy: fn returned a Promise; tidy only tracks synchronous code (await first, then tidy each step)'));
+    expect(made?.isDisposed).toBe(true);
+    // The Promise settles on its own; what it makes afterwards is outside any scope.
+    await pending;
+    await Promise.resolve();
+    expect(later?.isDisposed).toBe(false);
+    const thenable = { then: (resolve: (v: number) => void) => resolve(1) };
+    expect(() => torch.tidy(() => thenable)).toThrow(/^tidy: fn returned a Promise/);
   });
 
   it('inferenceMode, setGradEnabled, requiresGrad_', () => {

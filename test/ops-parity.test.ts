@@ -4,23 +4,13 @@
 // writes; each comparison is `equal` (same dtype, shape and bits), never a
 // tolerance. Parity needs the thread count the reference used (1).
 
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import * as torch from '../lib/index.js';
-import type { DType, Tensor } from '../lib/index.js';
-import { FIXTURES } from './setup/fixtures.js';
+import type { Tensor } from '../lib/index.js';
+import { pinThreadsAndCheckCoverage, readOpManifest, type Ref } from './setup/op-manifest.js';
 
 const F = torch.nn.functional;
-const DIR = join(FIXTURES, 'ops');
-
-export interface Ref {
-  file: string;
-  /** The tensor's real dtype; a bfloat16 tensor is stored as its (exact) float32 upcast. */
-  dtype: DType;
-}
 
 interface Case {
   id: string;
@@ -35,13 +25,7 @@ interface Case {
   after: Record<string, Ref>;
 }
 
-const manifest = JSON.parse(readFileSync(join(DIR, 'cases.json'), 'utf8')) as { threads: number; cases: Case[] };
-
-function load(ref: Ref): Tensor {
-  const t = torch.loadNpy(join(DIR, ref.file));
-  // float32 -> bfloat16 is exact here: the values were bfloat16 to begin with.
-  return t.dtype === ref.dtype ? t : t.to(ref.dtype);
-}
+const { manifest, load } = readOpManifest<{ threads: number; cases: Case[] }>('ops');
 
 function describeDifference(actual: Tensor, expected: Tensor): string {
   if (actual.dtype !== expected.dtype) return `dtype ${actual.dtype}, expected ${expected.dtype}`;
@@ -176,17 +160,8 @@ function runCase(c: Case): void {
   });
 }
 
-beforeAll(() => {
-  // Gradients of conv, matmul and reductions depend on the intra-op thread count.
-  torch.setNumThreads(manifest.threads);
-});
-
 describe('ops parity with PyTorch (bit for bit)', () => {
-  it('the manifest covers every op the runner knows, and the reference used one thread', () => {
-    expect(manifest.threads).toBe(1);
-    const ops = new Set(manifest.cases.map((c) => c.op));
-    expect([...Object.keys(RUN)].filter((op) => !ops.has(op))).toEqual([]);
-  });
+  pinThreadsAndCheckCoverage(manifest, RUN);
 
   for (const c of manifest.cases) {
     it(c.id, () => runCase(c));

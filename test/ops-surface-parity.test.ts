@@ -5,22 +5,13 @@
 // dims and indices, empty tensors, non-contiguous views and int/bool dtypes.
 // Parity needs the reference's thread count (1).
 
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import * as torch from '../lib/index.js';
-import type { DType, IndexSpec, Tensor } from '../lib/index.js';
-import { FIXTURES } from './setup/fixtures.js';
+import type { IndexSpec, Tensor } from '../lib/index.js';
+import { pinThreadsAndCheckCoverage, readOpManifest, type Ref } from './setup/op-manifest.js';
 
 const F = torch.nn.functional;
-const DIR = join(FIXTURES, 'ops_surface');
-
-interface Ref {
-  file: string;
-  dtype: DType;
-}
 
 interface Case {
   id: string;
@@ -47,14 +38,7 @@ interface FactoryCase {
   output: Ref;
 }
 
-const manifest = JSON.parse(readFileSync(join(DIR, 'cases.json'), 'utf8'), (_key, v: unknown) =>
-  v === 'Infinity' ? Infinity : v === '-Infinity' ? -Infinity : v,
-) as { threads: number; cases: Case[]; factories: FactoryCase[] };
-
-function load(ref: Ref): Tensor {
-  const t = torch.loadNpy(join(DIR, ref.file));
-  return t.dtype === ref.dtype ? t : t.to(ref.dtype);
-}
+const { manifest, load } = readOpManifest<{ threads: number; cases: Case[]; factories: FactoryCase[] }>('ops_surface');
 
 /**
  * Same dtype, same shape and the same bytes: stricter than `equal`, since
@@ -280,16 +264,8 @@ const FACTORIES: Record<string, (args: FactoryCase['args'], o: Options) => Tenso
   randint: (a, o) => (a.length === 2 ? torch.randint(a[0] as number, a[1] as number[], o) : torch.randint(a[0] as number, a[1] as number, a[2] as number[], o)),
 };
 
-beforeAll(() => {
-  torch.setNumThreads(manifest.threads);
-});
-
 describe('tensor surface parity with PyTorch (bit for bit)', () => {
-  it('the manifest covers every op the runner knows, and the reference used one thread', () => {
-    expect(manifest.threads).toBe(1);
-    const ops = new Set(manifest.cases.map((c) => c.op));
-    expect(Object.keys(RUN).filter((op) => !ops.has(op))).toEqual([]);
-  });
+  pinThreadsAndCheckCoverage(manifest, RUN);
 
   for (const c of manifest.cases) it(c.id, () => runCase(c));
 

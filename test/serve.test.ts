@@ -33,6 +33,26 @@ function server(options: Partial<Parameters<typeof createServer>[0]> = {}) {
 
 const png = (body: Buffer) => ({ method: 'POST' as const, url: '/v1/predict', headers: { 'content-type': 'image/png' }, body });
 
+describe('topk', () => {
+  it('equals a full sort (highest first, ties to the lower index) for every k, with ties, zeros and a short row', () => {
+    let seed = 7;
+    const random = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const rows = [
+      Float32Array.from({ length: 1000 }, random),
+      // Many ties: 10 distinct values.
+      Float32Array.from({ length: 1000 }, () => Math.floor(random() * 10) / 10),
+      new Float32Array(50),
+      Float32Array.from([0.2, 0.5, 0.5, 0.1]),
+    ];
+    for (const row of rows) {
+      const order = Array.from(row.keys()).sort((a, b) => row[b] - row[a] || a - b);
+      for (const k of [1, 2, 3, 5, 10, 50, row.length, row.length + 3]) {
+        expect(topk(row, k)).toEqual(order.slice(0, k).map((index) => ({ index, probability: row[index] })));
+      }
+    }
+  });
+});
+
 describe('POST /v1/predict errors', () => {
   const app = server({ bodyLimit: 1024 * 1024 });
   beforeAll(() => app.ready());

@@ -8,17 +8,14 @@ import { describe, expect, it } from 'vitest';
 
 import * as torch from '../lib/index.js';
 import type { Tensor } from '../lib/index.js';
+import { bad, type Case, checkErrorCase as check } from './setup/error-cases.js';
 
 const F = torch.nn.functional;
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-const bad = (value: unknown): any => value;
 const x = (): Tensor => torch.randn([3, 4]);
 const bool = (shape: number[]): Tensor => torch.ones(shape, { dtype: 'bool' });
 const long = (values: number[]): Tensor => torch.tensor(values, undefined, { dtype: 'int64' });
 
-type ErrorClass = typeof Error | typeof TypeError | typeof RangeError;
-type Case = [name: string, run: () => unknown, kind: ErrorClass, message: RegExp];
 
 const reductions: Case[] = [
   ['max: dim out of range', () => x().max(5), Error, /^max: Dimension out of range \(expected to be in range of \[-2, 1\], but got 5\)$/],
@@ -164,23 +161,6 @@ const functional: Case[] = [
   ['cosineSimilarity: shapes that do not broadcast', () => F.cosineSimilarity(x(), torch.ones([5])), Error, /^cosineSimilarity: The size of tensor a \(4\) must match the size of tensor b \(5\)/],
 ];
 
-function check([, run, kind, message]: Case): void {
-  let error: unknown;
-  try {
-    torch.tidy(() => {
-      run();
-    });
-  } catch (e) {
-    error = e;
-  }
-  expect(error, 'expected an error').toBeInstanceOf(Error);
-  const e = error as Error;
-  expect(e.constructor.name, e.message).toBe(kind.name);
-  expect(e.message).toMatch(message);
-  expect(e.message).not.toMatch(/Exception raised from|frame #\d|\.cpp:\d/);
-  // The process keeps going: a real op still gives the right answer.
-  expect(torch.tidy(() => torch.arange(4).index([1, 3]).sum().item())).toBe(3);
-}
 
 describe('tensor surface errors', () => {
   describe('reductions', () => it.each(reductions)('%s', (...c) => check(c as unknown as Case)));
