@@ -2,6 +2,9 @@
 // (nn.forwardChain, nn.release), and never a tensor user code may hold.
 // Also: the OpenMP wait policy default set before libtorch loads.
 
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+
 import { describe, expect, it } from 'vitest';
 
 import * as torch from '../lib/index.js';
@@ -70,6 +73,10 @@ describe('nn.forwardChain', () => {
     torch.manualSeed(0);
     const model = resnet18({ numClasses: 4 });
     const x = torch.randn([2, 3, 32, 32]);
+    // Collect the earlier tests' dropped tensors first: the GC frees their native side during a
+    // collection (basic finalizers), and one that ran during this forward would lower the count.
+    setFlagsFromString('--expose-gc');
+    (runInNewContext('gc') as () => void)();
     const before = torch.nativeMemory().tensors;
     const loss = torch.tidy(() => {
       const l = model.forward(x).sum();
