@@ -2,26 +2,15 @@
 // collectives across two processes, and the error paths.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 
 import { afterAll, describe, expect, it } from 'vitest';
 
 import * as torch from '../lib/index.js';
 import { FIXTURES, ROOT } from './setup/fixtures.js';
+import { freePort } from './setup/net.js';
 
 const dist = torch.distributed;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 describe.runIf(!torch.distributed.isAvailable())('a build without Gloo', () => {
   it('says so when a process group is asked for', async () => {

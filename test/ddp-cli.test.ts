@@ -3,7 +3,6 @@
 // behind; --resume then ends with exactly the weights of an uninterrupted run.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -11,22 +10,12 @@ import { describe, expect, it } from 'vitest';
 
 import * as torch from '../lib/index.js';
 import { ROOT } from './setup/fixtures.js';
+import { freePort } from './setup/net.js';
 
 const BIN = join(ROOT, 'dist', 'cli', 'main.js');
 const dir = mkdtempSync(join(tmpdir(), 'ltr-ddp-cli-'));
 // --augment: each rank draws its own augmentation stream, which the checkpoint must keep per rank.
 const common = ['--arch', 'resnet20', '--epochs', '2', '--batch-size', '32', '--limit-train', '640', '--limit-test', '200', '--threads', '1', '--nproc', '2', '--augment'];
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 function run(args: string[], interruptAt?: RegExp): Promise<{ code: number | null; stdout: string; stderr: string; sent: boolean }> {
   return new Promise((resolve) => {

@@ -8,7 +8,6 @@
 // scripts/ddp-worker.ts (built into dist/ by setup).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -16,6 +15,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 
 import * as torch from '../lib/index.js';
 import { FIXTURES, PYTHON, ROOT } from './setup/fixtures.js';
+import { freePort } from './setup/net.js';
 
 const FX = join(FIXTURES, 'ddp');
 const WORKER = join(ROOT, 'dist', 'scripts', 'ddp-worker.js');
@@ -48,17 +48,6 @@ function start(cmd: string, args: string[]): Promise<Exit> {
 
 const ts = (args: string[]): Promise<Exit> => start(process.execPath, [WORKER, ...args]);
 const py = (args: string[]): Promise<Exit> => start(PYTHON, [PY_RANK, ...args]);
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 const out = mkdtempSync(join(tmpdir(), 'ltr-ddp-'));
 
