@@ -28,6 +28,7 @@ export {
 } from './tensor.js';
 export { enableGrad, isGradEnabled, noGrad } from './autograd.js';
 export { cuda, getNumThreads, setNumThreads, type Versions, versions } from './runtime.js';
+export { type OpenMPWaitState, openmpWaitState } from './openmp.js';
 export { type CheckpointValue, type FileSummary, inspectFile, load, loadCheckpoint, loadNpy, save, saveCheckpoint, saveNpy } from './io/index.js';
 export {
   emptyLike,

@@ -32,6 +32,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   ltr::InitGenerator(env, exports);
   ltr::InitInference(env, exports);
   ltr::InitDistributed(env, exports);
+  ltr::InitOpenmpWait(env, exports);
   return exports;
 }
 
