@@ -54,6 +54,7 @@ export * as io from './io/checkpoint.js';
 export { Generator } from './generator.js';
 // Memory accounting of the GC backstop (README, "Memory").
 export { nativeMemory } from './tensor.js';
+export { cpu, type CpuMemoryStats } from './memory.js';
 // The fast inference mode (BN folded, oneDNN prepacked; not bit-exact).
 export { type InferenceModule, optimizeForInference, type OptimizeForInferenceOptions } from './inference.js';
 export * as distributed from './distributed/index.js';

@@ -44,6 +44,8 @@ export interface NativeAddon {
   detach(input: U): T;
   contiguous(input: U): T;
   nativeMemory(): { bytes: number; tensors: number; reportedToV8: number };
+  cpuMemoryStats(): { allocator: string; liveBytes: number; cachedBytes: number; peakLiveBytes: number; liveBlocks: number; cachedBlocks: number; hits: number; misses: number };
+  cpuEmptyCache(): number;
   sweep(): number;
   // factory.cc
   zeros(shape: U, dtype?: U, device?: U): T;
