@@ -28,6 +28,7 @@ export {
 } from './tensor.js';
 export { enableGrad, isGradEnabled, noGrad } from './autograd.js';
 export { cuda, getNumThreads, setNumThreads, type Versions, versions } from './runtime.js';
+export { type OpenMPWaitState, openmpWaitState } from './openmp.js';
 export { type CheckpointValue, type FileSummary, inspectFile, load, loadCheckpoint, loadNpy, save, saveCheckpoint, saveNpy } from './io/index.js';
 export {
   emptyLike,
@@ -53,6 +54,7 @@ export * as io from './io/checkpoint.js';
 export { Generator } from './generator.js';
 // Memory accounting of the GC backstop (README, "Memory").
 export { nativeMemory } from './tensor.js';
+export { cpu, type CpuMemoryStats } from './memory.js';
 // The fast inference mode (BN folded, oneDNN prepacked; not bit-exact).
 export { type InferenceModule, optimizeForInference, type OptimizeForInferenceOptions } from './inference.js';
 export * as distributed from './distributed/index.js';

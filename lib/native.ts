@@ -7,7 +7,6 @@
 // but received number").
 
 import { type Binary, loadBinary, type Resolution, resolveBinary } from './libtorch.js';
-import { applyOpenMPDefaults } from './openmp.js';
 
 export type DType = 'float32' | 'float64' | 'float16' | 'bfloat16' | 'int64' | 'int32' | 'uint8' | 'bool';
 
@@ -45,6 +44,8 @@ export interface NativeAddon {
   detach(input: U): T;
   contiguous(input: U): T;
   nativeMemory(): { bytes: number; tensors: number; reportedToV8: number };
+  cpuMemoryStats(): { allocator: string; liveBytes: number; cachedBytes: number; peakLiveBytes: number; liveBlocks: number; cachedBlocks: number; hits: number; misses: number };
+  cpuEmptyCache(): number;
   sweep(): number;
   // factory.cc
   zeros(shape: U, dtype?: U, device?: U): T;
@@ -111,6 +112,8 @@ export interface NativeAddon {
   makeBatch(images: U, labels: U, indices: U, options: U): Promise<[T, T]>;
   // runtime.cc
   setNumThreads(n: U): void;
+  openmpWaitState(): { mode: string; throttled: boolean; othersBusy: number; switches: number; cpus: number };
+  openmpWaitDecide(loads: U, threads: U, cpus: U): boolean[];
   getNumThreads(): number;
   setGradEnabled(enabled: U): boolean;
   isGradEnabled(): boolean;
@@ -282,8 +285,6 @@ export const addonLocation: { path: string; prebuilt: boolean } = (() => {
 })();
 
 export const native: NativeAddon = (() => {
-  // Before libgomp is loaded with libtorch: it reads its wait policy only then.
-  applyOpenMPDefaults();
   try {
     return loadBinary(resolution.binary as Binary) as NativeAddon;
   } catch (error) {

@@ -4,6 +4,7 @@
 namespace {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  ltr::InitCpuAllocator(env, exports);  // first: before any tensor is allocated
   ltr::InitTensor(env, exports);
   ltr::InitFactory(env, exports);
   ltr::InitShape(env, exports);
@@ -32,6 +33,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   ltr::InitGenerator(env, exports);
   ltr::InitInference(env, exports);
   ltr::InitDistributed(env, exports);
+  ltr::InitOpenmpWait(env, exports);
   return exports;
 }
 

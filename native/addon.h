@@ -22,6 +22,10 @@ void InitPooling(Napi::Env env, Napi::Object exports);
 void InitLinear(Napi::Env env, Napi::Object exports);
 void InitLoss(Napi::Env env, Napi::Object exports);
 void InitRuntime(Napi::Env env, Napi::Object exports);
+void InitOpenmpWait(Napi::Env env, Napi::Object exports);
+void InitCpuAllocator(Napi::Env env, Napi::Object exports);
+// Tells the OpenMP wait policy (native/openmp_wait.cc) the intra-op thread count set by the user.
+void noteIntraOpThreads(int n);
 void InitSerialize(Napi::Env env, Napi::Object exports);
 void InitOptim(Napi::Env env, Napi::Object exports);
 void InitData(Napi::Env env, Napi::Object exports);

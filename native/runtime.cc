@@ -42,6 +42,7 @@ Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
     // threads under a memory limit hung in pthreadpool_create).
     const int64_t n = intArgIn(arg(info, 0), "n", 1, maxThreads());
     at::set_num_threads(static_cast<int>(n));
+    noteIntraOpThreads(static_cast<int>(n));
     return info.Env().Undefined();
   });
 }

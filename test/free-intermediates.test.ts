@@ -9,7 +9,6 @@ import { describe, expect, it } from 'vitest';
 
 import * as torch from '../lib/index.js';
 import { nn, type Tensor } from '../lib/index.js';
-import { applyOpenMPDefaults, DEFAULT_GOMP_SPINCOUNT } from '../lib/openmp.js';
 import { resnet18 } from '../resnet/index.js';
 
 /** Records every tensor a layer receives and returns (without keeping it alive: a plain array of handles). */
@@ -87,23 +86,5 @@ describe('nn.forwardChain', () => {
     expect(torch.nativeMemory().tensors).toBe(before);
     expect(Number.isFinite(loss)).toBe(true);
     expect(model.conv1.weight.grad).not.toBeNull();
-  });
-});
-
-describe('OpenMP wait policy default', () => {
-  it('sets GOMP_SPINCOUNT only when the user chose neither variable', () => {
-    const empty: NodeJS.ProcessEnv = {};
-    applyOpenMPDefaults(empty);
-    expect(empty.GOMP_SPINCOUNT).toBe(DEFAULT_GOMP_SPINCOUNT);
-    const passive: NodeJS.ProcessEnv = { OMP_WAIT_POLICY: 'passive' };
-    applyOpenMPDefaults(passive);
-    expect(passive.GOMP_SPINCOUNT).toBeUndefined();
-    const own: NodeJS.ProcessEnv = { GOMP_SPINCOUNT: '5' };
-    applyOpenMPDefaults(own);
-    expect(own.GOMP_SPINCOUNT).toBe('5');
-  });
-
-  it('is in the environment libgomp read when the addon loaded', () => {
-    expect(process.env.OMP_WAIT_POLICY !== undefined || process.env.GOMP_SPINCOUNT !== undefined).toBe(true);
   });
 });
