@@ -3,9 +3,11 @@
 // 32, and the same model in a minimal onnxruntime-node + fastify server for
 // the ratio. Every run is bounded in time; only 127.0.0.1 is contacted.
 //
-//   node dist/scripts/bench-serve.js --weights W.pth [--onnx M.onnx --ort-server S.js] [--seconds 10]
+//   node dist/scripts/bench-serve.js --weights W.pth [--onnx M.onnx --ort-server S.js --ort-dir D] [--seconds 10]
+//     [--threads 1] [--levels 1,8,32] [--servers on,off,ort]   (also fast-on, fast-off: serve --fast)
 
 import { spawn, type ChildProcess } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
@@ -16,6 +18,7 @@ const BIN = join(ROOT, 'dist', 'cli', 'main.js');
 
 interface Load {
   concurrency: number;
+  seconds: number;
   requests: number;
   errors: number;
   rps: number;
@@ -51,7 +54,7 @@ async function load(url: string, body: Buffer, concurrency: number, seconds: num
   );
   const elapsed = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
-  return { concurrency, requests: latencies.length, errors, rps: latencies.length / elapsed, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99) };
+  return { concurrency, seconds: elapsed, requests: latencies.length, errors, rps: latencies.length / elapsed, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99) };
 }
 
 async function startServer(args: string[], port: number, log: string[]): Promise<ChildProcess> {
@@ -81,12 +84,25 @@ async function stopServer(child: ChildProcess): Promise<number | null> {
   return code;
 }
 
-/** p99 and max event-loop delay (ms) from /metrics (measured since warm-up ended). */
-async function loopLag(port: number): Promise<{ p99: number; max: number }> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  const read = (q: string): number => Number(new RegExp(`ltr_event_loop_delay_seconds\\{quantile="${q}"\\} (\\S+)`).exec(text)?.[1] ?? NaN) * 1000;
-  return { p99: read('0.99'), max: read('1') };
+interface ServerStats {
+  /** p99 and max event-loop delay (ms), measured since warm-up ended. */
+  lag: { p99: number; max: number };
+  /** Images and forwards so far (ltr_batch_size's sum and count). */
+  images: number;
+  forwards: number;
+  /** Seconds spent in forwards so far (ltr_inference_duration_seconds_sum). */
+  busy: number;
 }
+
+/** The server's own view from /metrics. */
+async function serverStats(port: number): Promise<ServerStats> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const lag = (q: string): number => Number(new RegExp(`ltr_event_loop_delay_seconds\\{quantile="${q}"\\} (\\S+)`).exec(text)?.[1] ?? NaN) * 1000;
+  const value = (name: string): number => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+  return { lag: { p99: lag('0.99'), max: lag('1') }, images: value('ltr_batch_size_sum'), forwards: value('ltr_batch_size_count'), busy: value('ltr_inference_duration_seconds_sum') };
+}
+
+const loadAverage = (): string => loadavg()[0].toFixed(1);
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -98,54 +114,81 @@ async function main(): Promise<void> {
       'ort-dir': { type: 'string' },
       seconds: { type: 'string', default: '10' },
       threads: { type: 'string', default: '1' },
+      levels: { type: 'string', default: '1,8,32' },
+      servers: { type: 'string', default: 'on,off,ort' },
     },
   });
   if (!values.weights) throw new Error('--weights is required');
   const seconds = Number(values.seconds);
+  const levels = values.levels!.split(',').map(Number);
   const image = await sharp({ create: { width: 500, height: 375, channels: 3, background: { r: 0, g: 0, b: 0 }, noise: { type: 'gaussian', mean: 128, sigma: 40 } } })
     .jpeg({ quality: 90 })
     .toBuffer();
-  const levels = [1, 8, 32];
   const rows: { server: string; load: Load; lag: { p99: number; max: number } }[] = [];
-  const configs: { name: string; args: string[] }[] = [
-    { name: 'libtorch-resnet, batching on (max-batch 8, 5 ms)', args: ['--max-batch', '8', '--max-delay-ms', '5'] },
-    { name: 'libtorch-resnet, batching off (max-batch 1)', args: ['--max-batch', '1'] },
-  ];
+  // Both libtorch-resnet modes run one forward at a time with the same intra-op thread count
+  // (--threads), so batching is compared with no batching on equal cores.
+  const configs: Record<string, { name: string; args: string[] }> = {
+    on: { name: 'libtorch-resnet, batching on (max-batch 8, 5 ms)', args: ['--max-batch', '8', '--max-delay-ms', '5'] },
+    off: { name: 'libtorch-resnet, batching off (max-batch 1)', args: ['--max-batch', '1'] },
+    'fast-on': { name: 'libtorch-resnet --fast, batching on (max-batch 8, 5 ms)', args: ['--fast', '--max-batch', '8', '--max-delay-ms', '5'] },
+    'fast-off': { name: 'libtorch-resnet --fast, batching off (max-batch 1)', args: ['--fast', '--max-batch', '1'] },
+  };
+  const wanted = values.servers!.split(',');
   let port = 18600;
-  const servers: { name: string; argv: string[] }[] = configs.map((c) => ({
-    name: c.name,
-    argv: [BIN, 'serve', '--arch', values.arch!, '--weights', values.weights!, '--port', String(++port), '--threads', values.threads!, '--max-queue', '256', ...c.args],
-  }));
-  const ports = servers.map((_, i) => 18601 + i);
-  if (values.onnx && values['ort-server'] && values['ort-dir']) {
-    ports.push(++port);
-    servers.push({ name: 'onnxruntime-node + fastify (batch 1)', argv: [values['ort-server'], values.onnx, String(port), values.threads!, values['ort-dir']] });
+  const servers: { key: string; name: string; argv: string[]; port: number }[] = [];
+  for (const key of wanted) {
+    if (key === 'ort') {
+      if (values.onnx && values['ort-server'] && values['ort-dir']) {
+        port++;
+        servers.push({ key, name: 'onnxruntime-node + fastify (batch 1)', argv: [values['ort-server'], values.onnx, String(port), values.threads!, values['ort-dir']], port });
+      }
+      continue;
+    }
+    const c = configs[key];
+    if (c === undefined) throw new Error(`--servers: unknown server '${key}' (${[...Object.keys(configs), 'ort'].join(', ')})`);
+    port++;
+    servers.push({
+      key,
+      name: c.name,
+      argv: [BIN, 'serve', '--arch', values.arch!, '--weights', values.weights!, '--port', String(port), '--threads', values.threads!, '--max-queue', '256', ...c.args],
+      port,
+    });
   }
-  for (const [i, server] of servers.entries()) {
-    const serverPort = ports[i];
+  for (const server of servers) {
     const log: string[] = [];
     process.stdout.write(`${server.name}: starting (warm-up) ... `);
-    const child = await startServer(server.argv, serverPort, log);
+    const child = await startServer(server.argv, server.port, log);
     process.stdout.write('ready\n');
     for (const c of levels) {
-      const result = await load(`http://127.0.0.1:${serverPort}/v1/predict`, image, c, seconds);
-      const lag = await loopLag(serverPort);
-      rows.push({ server: server.name, load: result, lag });
+      const before = server.key === 'ort' ? null : await serverStats(server.port);
+      const loadBefore = loadAverage();
+      const result = await load(`http://127.0.0.1:${server.port}/v1/predict`, image, c, seconds);
+      const after = before === null ? null : await serverStats(server.port);
+      const lag = after?.lag ?? { p99: NaN, max: NaN }; // the onnxruntime server has no /metrics
+      rows.push({ server: server.key, load: result, lag });
+      // Mean images per forward, and the share of the run the forward was busy (idle time is what batching must not add).
+      const batch =
+        before && after
+          ? `  mean batch ${((after.images - before.images) / (after.forwards - before.forwards)).toFixed(2)}, forward busy ${((100 * (after.busy - before.busy)) / result.seconds).toFixed(0)}%`
+          : '';
       console.log(
         `  c=${String(c).padStart(2)}  ${result.rps.toFixed(2).padStart(7)} req/s  p50 ${result.p50.toFixed(0).padStart(6)} ms  p99 ${result.p99.toFixed(0).padStart(6)} ms  ` +
-          `errors ${result.errors}  (${result.requests} ok)  event-loop lag p99 ${lag.p99.toFixed(1)} ms, max ${lag.max.toFixed(1)} ms`,
+          `errors ${result.errors}  (${result.requests} ok)  event-loop lag p99 ${lag.p99.toFixed(1)} ms, max ${lag.max.toFixed(1)} ms${batch}  load average ${loadBefore} -> ${loadAverage()}`,
       );
     }
     const code = await stopServer(child);
     console.log(`  SIGTERM -> exit ${code}`);
   }
-  const at = (name: string, c: number) => rows.find((r) => r.server === name && r.load.concurrency === c)?.load.rps ?? NaN;
-  const on = at(servers[0].name, 32);
-  const off = at(servers[1].name, 32);
-  console.log(`\nbatching on / off at c=32: ${(on / off).toFixed(2)}x (target >= 1.5x)`);
-  if (servers.length > 2) console.log(`libtorch-resnet (batching on) / onnxruntime-node at c=32: ${(on / at(servers[2].name, 32)).toFixed(2)}x`);
+  const at = (key: string, c: number) => rows.find((r) => r.server === key && r.load.concurrency === c)?.load.rps ?? NaN;
+  console.log('');
+  for (const [on, off] of [['on', 'off'], ['fast-on', 'fast-off'], ['fast-on', 'off']]) {
+    if (!wanted.includes(on) || !wanted.includes(off)) continue;
+    const ratios = levels.map((c) => `c=${c}: ${(at(on, c) / at(off, c)).toFixed(2)}x`).join(', ');
+    console.log(`${on} / ${off}: ${ratios} (target: >= 1x everywhere, >= 1.5x at c=32)`);
+  }
+  if (wanted.includes('on') && servers.some((s) => s.key === 'ort')) console.log(`libtorch-resnet (batching on) / onnxruntime-node at c=32: ${(at('on', 32) / at('ort', 32)).toFixed(2)}x`);
   const errors = rows.reduce((n, r) => n + r.load.errors, 0);
-  const worstLag = Math.max(...rows.filter((r) => !r.server.startsWith('onnx')).map((r) => r.lag.p99));
+  const worstLag = Math.max(...rows.filter((r) => r.server !== 'ort').map((r) => r.lag.p99));
   console.log(`errors: ${errors} (target 0); worst event-loop lag p99 (libtorch-resnet): ${worstLag.toFixed(1)} ms (target < 20 ms)`);
 }
 
