@@ -9,7 +9,8 @@
 #   BENCH_LEVELS=8 BENCH_SERVERS=on,off,fast-on,fast-off bash scripts/bench-serve.sh
 #     BENCH_LEVELS: concurrency levels (default 1,8,32); BENCH_SERVERS: which servers, in order,
 #     from on, off (micro-batching on / off), fast-on, fast-off (the same with serve --fast) and
-#     ort (default on,off,ort); BENCH_THREADS: the servers' intra-op threads (default 1).
+#     ort (default on,off,ort); BENCH_THREADS: the servers' intra-op threads (default 1);
+#     BENCH_ROUNDS: interleaved slices of BENCH_SECONDS per server and level (default 1).
 #
 # onnxruntime-node is installed on first use into .cache/bench-ort by
 # scripts/bench/ort.sh (npm; the CUDA download is skipped). Without it,
@@ -50,4 +51,4 @@ fi
 
 echo "bench-serve: $ARCH, ${SECONDS_PER_LEVEL} s per level, $(nproc) cores, $(node --version)"
 node dist/scripts/bench-serve.js --weights "$work/weights.pth" --arch "$ARCH" --seconds "$SECONDS_PER_LEVEL" \
-  --levels "${BENCH_LEVELS:-1,8,32}" --servers "$SERVERS" --threads "${BENCH_THREADS:-1}" "${ort_args[@]}"
+  --levels "${BENCH_LEVELS:-1,8,32}" --servers "$SERVERS" --threads "${BENCH_THREADS:-1}" --rounds "${BENCH_ROUNDS:-1}" "${ort_args[@]}"

@@ -4,7 +4,7 @@
 // the ratio. Every run is bounded in time; only 127.0.0.1 is contacted.
 //
 //   node dist/scripts/bench-serve.js --weights W.pth [--onnx M.onnx --ort-server S.js --ort-dir D] [--seconds 10]
-//     [--threads 1] [--levels 1,8,32] [--servers on,off,ort]   (also fast-on, fast-off: serve --fast)
+//     [--threads 1] [--levels 1,8,32] [--servers on,off,ort] [--rounds 1]   (servers also fast-on, fast-off: serve --fast)
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { loadavg } from 'node:os';
@@ -31,8 +31,14 @@ function percentile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 }
 
+interface Slice {
+  latencies: number[];
+  errors: number;
+  seconds: number;
+}
+
 /** `concurrency` clients, each posting the image back to back for `seconds`. */
-async function load(url: string, body: Buffer, concurrency: number, seconds: number): Promise<Load> {
+async function load(url: string, body: Buffer, concurrency: number, seconds: number): Promise<Slice> {
   const latencies: number[] = [];
   let errors = 0;
   const end = performance.now() + seconds * 1000;
@@ -52,9 +58,14 @@ async function load(url: string, body: Buffer, concurrency: number, seconds: num
       }
     }),
   );
-  const elapsed = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
-  return { concurrency, seconds: elapsed, requests: latencies.length, errors, rps: latencies.length / elapsed, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99) };
+  return { latencies, errors, seconds: (performance.now() - started) / 1000 };
+}
+
+function summarize(concurrency: number, slices: Slice[]): Load {
+  const latencies = slices.flatMap((s) => s.latencies).sort((a, b) => a - b);
+  const seconds = slices.reduce((t, s) => t + s.seconds, 0);
+  const errors = slices.reduce((n, s) => n + s.errors, 0);
+  return { concurrency, seconds, requests: latencies.length, errors, rps: latencies.length / seconds, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99) };
 }
 
 async function startServer(args: string[], port: number, log: string[]): Promise<ChildProcess> {
@@ -116,10 +127,12 @@ async function main(): Promise<void> {
       threads: { type: 'string', default: '1' },
       levels: { type: 'string', default: '1,8,32' },
       servers: { type: 'string', default: 'on,off,ort' },
+      rounds: { type: 'string', default: '1' },
     },
   });
   if (!values.weights) throw new Error('--weights is required');
   const seconds = Number(values.seconds);
+  const rounds = Number(values.rounds);
   const levels = values.levels!.split(',').map(Number);
   const image = await sharp({ create: { width: 500, height: 375, channels: 3, background: { r: 0, g: 0, b: 0 }, noise: { type: 'gaussian', mean: 128, sigma: 40 } } })
     .jpeg({ quality: 90 })
@@ -154,31 +167,50 @@ async function main(): Promise<void> {
       port,
     });
   }
+  // Every server is started first (one warm-up at a time); then each level runs `rounds`
+  // slices per server, interleaved, so that a change in the machine's load (other work on
+  // the shared cores) falls on every server alike.
+  const children: ChildProcess[] = [];
   for (const server of servers) {
     const log: string[] = [];
     process.stdout.write(`${server.name}: starting (warm-up) ... `);
-    const child = await startServer(server.argv, server.port, log);
+    children.push(await startServer(server.argv, server.port, log));
     process.stdout.write('ready\n');
-    for (const c of levels) {
-      const before = server.key === 'ort' ? null : await serverStats(server.port);
-      const loadBefore = loadAverage();
-      const result = await load(`http://127.0.0.1:${server.port}/v1/predict`, image, c, seconds);
-      const after = before === null ? null : await serverStats(server.port);
-      const lag = after?.lag ?? { p99: NaN, max: NaN }; // the onnxruntime server has no /metrics
+  }
+  console.log(`${rounds} interleaved slice(s) of ${seconds} s per server and level`);
+  for (const c of levels) {
+    const slices = new Map(servers.map((s) => [s.key, [] as Slice[]]));
+    const stats = new Map(servers.map((s) => [s.key, { images: 0, forwards: 0, busy: 0 }]));
+    const loads: string[] = [loadAverage()];
+    for (let round = 0; round < rounds; round++) {
+      for (const server of servers) {
+        const before = server.key === 'ort' ? null : await serverStats(server.port);
+        slices.get(server.key)!.push(await load(`http://127.0.0.1:${server.port}/v1/predict`, image, c, seconds));
+        if (before !== null) {
+          const after = await serverStats(server.port);
+          const t = stats.get(server.key)!;
+          t.images += after.images - before.images;
+          t.forwards += after.forwards - before.forwards;
+          t.busy += after.busy - before.busy;
+        }
+        loads.push(loadAverage());
+      }
+    }
+    console.log(`c=${c} (load average during the level: ${loads.join(' ')})`);
+    for (const server of servers) {
+      const result = summarize(c, slices.get(server.key)!);
+      const lag = server.key === 'ort' ? { p99: NaN, max: NaN } : (await serverStats(server.port)).lag; // the onnxruntime server has no /metrics
       rows.push({ server: server.key, load: result, lag });
-      // Mean images per forward, and the share of the run the forward was busy (idle time is what batching must not add).
-      const batch =
-        before && after
-          ? `  mean batch ${((after.images - before.images) / (after.forwards - before.forwards)).toFixed(2)}, forward busy ${((100 * (after.busy - before.busy)) / result.seconds).toFixed(0)}%`
-          : '';
+      // Mean images per forward, and the share of the time the forward was busy (idle time is what batching must not add).
+      const t = stats.get(server.key)!;
+      const batch = server.key === 'ort' ? '' : `  mean batch ${(t.images / t.forwards).toFixed(2)}, forward busy ${((100 * t.busy) / result.seconds).toFixed(0)}%`;
       console.log(
-        `  c=${String(c).padStart(2)}  ${result.rps.toFixed(2).padStart(7)} req/s  p50 ${result.p50.toFixed(0).padStart(6)} ms  p99 ${result.p99.toFixed(0).padStart(6)} ms  ` +
-          `errors ${result.errors}  (${result.requests} ok)  event-loop lag p99 ${lag.p99.toFixed(1)} ms, max ${lag.max.toFixed(1)} ms${batch}  load average ${loadBefore} -> ${loadAverage()}`,
+        `  ${server.key.padEnd(8)} ${result.rps.toFixed(2).padStart(7)} req/s  p50 ${result.p50.toFixed(0).padStart(6)} ms  p99 ${result.p99.toFixed(0).padStart(6)} ms  ` +
+          `errors ${result.errors}  (${result.requests} ok)  event-loop lag p99 ${lag.p99.toFixed(1)} ms, max ${lag.max.toFixed(1)} ms${batch}`,
       );
     }
-    const code = await stopServer(child);
-    console.log(`  SIGTERM -> exit ${code}`);
   }
+  for (const [i, child] of children.entries()) console.log(`${servers[i].key}: SIGTERM -> exit ${await stopServer(child)}`);
   const at = (key: string, c: number) => rows.find((r) => r.server === key && r.load.concurrency === c)?.load.rps ?? NaN;
   console.log('');
   for (const [on, off] of [['on', 'off'], ['fast-on', 'fast-off'], ['fast-on', 'off']]) {
