@@ -2,20 +2,20 @@
 // maxBatch preprocessed inputs.
 //
 // A request counts toward a batch from its arrival, not from the end of its
-// preprocessing. Decoding and transforming a photo takes 20-40 ms here, far
-// longer than a 5 ms window: when the window was counted from the end of the
-// preprocessing, clients that moved in lockstep (all answered by one forward,
-// all sending again at once) had their first request leave alone while the
-// others were still decoding, and a request with nobody else in the server
-// waited out the whole window for nothing. So:
+// preprocessing. Decoding and transforming a photo takes 10-40 ms here
+// (depending on the machine's load), longer than a 5 ms window: counted from
+// the end of the preprocessing, the window missed requests that arrived with
+// the first one but were still decoding, and a request with nobody else in
+// the server waited out the whole window for nothing. So:
 //
 // - The window opens when a batch's first request arrives (`expect`) and lasts
 //   maxDelayMs; requests arriving in it are awaited even while they decode.
 // - A batch goes as soon as it is full; or, once the window has closed, as
-//   soon as no awaited request is still being preprocessed; a request whose
-//   preprocessing runs longer than maxDelayMs past the batch's first ready
-//   input is not waited for any longer (it joins the next batch), so one slow
-//   or huge image never holds the others for more than maxDelayMs.
+//   soon as none of the requests it awaits is still being preprocessed; a
+//   request still preprocessing maxDelayMs after the batch could have gone
+//   (an input ready and the forward free) is not waited for any longer (it
+//   joins the next batch), so one slow or huge image never holds the others
+//   for more than maxDelayMs.
 // - While a forward runs, nothing goes: inputs gather for the next batch, and
 //   that batch leaves the moment the forward ends if its window has closed.
 
@@ -66,13 +66,12 @@ export class MicroBatcher {
   readonly #maxDelayMs: number;
   readonly #onBatch: (size: number, seconds: number) => void;
   readonly #onError: (error: Error) => void;
-  /** Preprocessed inputs waiting for a forward, in arrival order of their submission. */
+  /** Preprocessed inputs waiting for a forward, in the order they were submitted. */
   readonly #ready: Job[] = [];
   /** Arrival times of the requests still being preprocessed. */
   readonly #preparing = new Set<{ arrived: number }>();
   #running = false;
   #timer: NodeJS.Timeout | null = null;
-  #forwards = 0;
 
   constructor(run: BatchRunner, options: BatcherOptions) {
     this.#run = run;
@@ -90,11 +89,6 @@ export class MicroBatcher {
   /** Requests announced and still being preprocessed. */
   get preparing(): number {
     return this.#preparing.size;
-  }
-
-  /** Forwards started so far. */
-  get forwards(): number {
-    return this.#forwards;
   }
 
   /** Announces a request on arrival, before its preprocessing starts. */
@@ -180,7 +174,6 @@ export class MicroBatcher {
   async #flush(): Promise<void> {
     const jobs = this.#ready.splice(0, this.#maxBatch);
     this.#running = true;
-    this.#forwards++;
     const started = performance.now();
     try {
       const out = await this.#run(jobs.map((j) => j.input));
