@@ -10,7 +10,8 @@
 #     BENCH_LEVELS: concurrency levels (default 1,8,32); BENCH_SERVERS: which servers, in order,
 #     from on, off (micro-batching on / off), fast-on, fast-off (the same with serve --fast) and
 #     ort (default on,off,ort); BENCH_THREADS: the servers' intra-op threads (default 1);
-#     BENCH_ROUNDS: interleaved slices of BENCH_SECONDS per server and level (default 1).
+#     BENCH_ROUNDS: interleaved slices of BENCH_SECONDS per server and level, every other round
+#     in reverse order (default 1).
 #
 # onnxruntime-node is installed on first use into .cache/bench-ort by
 # scripts/bench/ort.sh (npm; the CUDA download is skipped). Without it,

@@ -168,8 +168,8 @@ async function main(): Promise<void> {
     });
   }
   // Every server is started first (one warm-up at a time); then each level runs `rounds`
-  // slices per server, interleaved, so that a change in the machine's load (other work on
-  // the shared cores) falls on every server alike.
+  // slices per server, interleaved in ABBA order, so that a change in the machine's load
+  // (other work on the shared cores) falls on every server alike.
   const children: ChildProcess[] = [];
   for (const server of servers) {
     const log: string[] = [];
@@ -183,7 +183,8 @@ async function main(): Promise<void> {
     const stats = new Map(servers.map((s) => [s.key, { images: 0, forwards: 0, busy: 0 }]));
     const loads: string[] = [loadAverage()];
     for (let round = 0; round < rounds; round++) {
-      for (const server of servers) {
+      // ABBA order (every other round reversed): a steady drift in load cancels out.
+      for (const server of round % 2 === 0 ? servers : [...servers].reverse()) {
         const before = server.key === 'ort' ? null : await serverStats(server.port);
         slices.get(server.key)!.push(await load(`http://127.0.0.1:${server.port}/v1/predict`, image, c, seconds));
         if (before !== null) {
