@@ -29,7 +29,7 @@ const PREDICT_HELP = `usage: libtorch-resnet predict --arch NAME --weights FILE 
 const SERVE_HELP = `usage: libtorch-resnet serve --arch NAME --weights FILE [--port 8080] [--host 127.0.0.1]
        [--max-batch 8] [--max-delay-ms 5] [--max-queue 64] [--timeout-ms 30000]
        [--body-limit BYTES] [--topk 5] [--device cpu|cuda] [--threads N]
-       [--resize-size 256] [--crop-size 224]`;
+       [--resize-size 256] [--crop-size 224] [--fast]`;
 
 interface Command {
   /** Returns (or resolves to) the exit code. */

@@ -13,28 +13,10 @@ import * as torch from '../lib/index.js';
 import { nn, type Tensor } from '../lib/index.js';
 import { resnet18, resnet50 } from '../resnet/index.js';
 import { PYTHON } from './setup/fixtures.js';
+import { Residual } from './setup/modules.js';
 
-const F = torch.nn.functional;
 const tmp = mkdtempSync(join(tmpdir(), 'ltr-async-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-/** A user's own module: conv, BatchNorm, a residual add, pooling and a classifier. */
-class Residual extends nn.Module {
-  declare conv: nn.Conv2d;
-  declare bn: nn.BatchNorm2d;
-  declare fc: nn.Linear;
-  constructor() {
-    super();
-    this.registerModule('conv', new nn.Conv2d(3, 3, 3, { padding: 1, bias: false }));
-    this.registerModule('bn', new nn.BatchNorm2d(3));
-    this.registerModule('fc', new nn.Linear(3, 5));
-  }
-  forward(x: Tensor): Tensor {
-    const y = F.relu(this.bn.forward(this.conv.forward(x)));
-    const pooled = F.adaptiveAvgPool2d(y.add(x), 1).flatten(1);
-    return this.fc.forward(pooled);
-  }
-}
 
 async function inFlight(model: nn.Module, inputs: Tensor[]): Promise<void> {
   const expected = torch.noGrad(() => inputs.map((x) => model.forward(x)));

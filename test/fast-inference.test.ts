@@ -19,6 +19,7 @@ import * as torch from '../lib/index.js';
 import { nn, type Tensor } from '../lib/index.js';
 import { resnet18, resnet50 } from '../resnet/index.js';
 import { FIXTURES } from './setup/fixtures.js';
+import { Residual } from './setup/modules.js';
 
 const RELATIVE_BOUND = 1e-4;
 
@@ -82,23 +83,8 @@ describe('optimizeForInference', () => {
   }
 
   it('a user module: conv, BatchNorm, residual add, pooling, classifier', () => {
-    class Net extends nn.Module {
-      declare conv: nn.Conv2d;
-      declare bn: nn.BatchNorm2d;
-      declare fc: nn.Linear;
-      constructor() {
-        super();
-        this.registerModule('conv', new nn.Conv2d(3, 3, 3, { padding: 1, bias: false }));
-        this.registerModule('bn', new nn.BatchNorm2d(3));
-        this.registerModule('fc', new nn.Linear(3, 5));
-      }
-      forward(x: Tensor): Tensor {
-        const y = torch.nn.functional.relu(this.bn.forward(this.conv.forward(x)));
-        return this.fc.forward(torch.nn.functional.adaptiveAvgPool2d(y.add(x), 1).flatten(1));
-      }
-    }
     torch.manualSeed(1);
-    const model = new Net().eval();
+    const model = new Residual().eval();
     randomizeNorms(model);
     const x = torch.randn([4, 3, 16, 16]);
     const fast = torch.optimizeForInference(model, { example: x });

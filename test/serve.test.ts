@@ -90,6 +90,8 @@ describe('POST /v1/predict errors', () => {
     expect(metrics).toMatch(/^ltr_batch_size_count [1-9]/m);
     expect(metrics).toMatch(/^ltr_request_duration_seconds_bucket\{le="\+Inf"\} \d+$/m);
     expect(metrics).toMatch(/^ltr_queue_depth 0$/m);
+    // Bad images withdrew from the batcher: no batch waits for them.
+    expect(metrics).toMatch(/^ltr_preprocessing 0$/m);
     expect(metrics).toMatch(/^ltr_event_loop_delay_seconds\{quantile="0.99"\} /m);
   });
 });
@@ -157,6 +159,49 @@ describe('micro-batching', () => {
     });
     console.log(`micro-batched vs batch-1 probabilities: max |difference| = ${worst.toExponential(2)}`);
     expect(worst).toBeLessThan(1e-6);
+  });
+});
+
+describe('fast mode', () => {
+  it('answers equal the optimized module run on the same batch directly, bit for bit, and the exact forward within the bound', async () => {
+    const app = server({ maxBatch: 4, maxDelayMs: 500, topk: 10, fast: true });
+    await app.ready();
+    const answers = (await Promise.all(IMAGES.map((body) => app.inject(png(body))))).map((r) => r.json() as Prediction);
+    await app.close();
+    expect(answers.map((a) => a.batch.size)).toEqual([4, 4, 4, 4]);
+
+    const net = model().eval();
+    const inputs: Tensor[] = [];
+    for (const body of IMAGES) inputs.push(await imagenetAsync(await decodeImage(body), PREPROCESS));
+    const order = new Array<Tensor>(4);
+    answers.forEach((a, i) => (order[a.batch.index] = inputs[i]));
+    const batch = torch.stack(order, 0);
+    class Head extends torch.nn.Module<[Tensor], Tensor> {
+      constructor(readonly net: torch.nn.Module) {
+        super();
+      }
+      forward(x: Tensor): Tensor {
+        return (this.net.forward(x) as Tensor).softmax(1);
+      }
+    }
+    const fast = torch.optimizeForInference(new Head(net).eval(), { example: batch });
+    const direct = fast.forward(batch).toArray() as Float32Array;
+    const exact = torch.tidy(() => torch.noGrad(() => (net.forward(batch) as Tensor).softmax(1)).toArray() as Float32Array);
+    // Not bit-exact with the plain forward (BatchNorm folded, oneDNN's summation order): the
+    // probabilities move by a few float32 ulps; 1e-5 leaves room and still catches a wrong model.
+    let worst = 0;
+    answers.forEach((a) => {
+      const row = direct.subarray(a.batch.index * 10, (a.batch.index + 1) * 10);
+      expect(a.predictions.map(({ index, probability }) => ({ index, probability }))).toEqual(topk(row, 10));
+      for (const p of a.predictions) worst = Math.max(worst, Math.abs(p.probability - exact[a.batch.index * 10 + p.index]));
+    });
+    console.log(`fast vs exact probabilities: max |difference| = ${worst.toExponential(2)}`);
+    expect(worst).toBeLessThan(1e-5);
+  });
+
+  it('rejects a non-boolean fast and fast on another device', () => {
+    expect(() => server({ fast: 'yes' as never })).toThrow(new TypeError('createServer: fast must be a boolean but received string'));
+    expect(() => server({ fast: true, device: 'cuda' })).toThrow(new RangeError("createServer: fast mode (oneDNN) runs on the CPU only, but device is 'cuda'"));
   });
 });
 

@@ -47,7 +47,7 @@ export class Metrics {
     this.errors.set(reason, (this.errors.get(reason) ?? 0) + 1);
   }
 
-  render(queued: number): string {
+  render(queued: number, preparing = 0): string {
     const lines: string[] = [];
     this.requestSeconds.render('ltr_request_duration_seconds', 'POST /v1/predict latency, from request to response.', lines);
     this.inferenceSeconds.render('ltr_inference_duration_seconds', 'Time of one batched forward (stack, forward, softmax).', lines);
@@ -58,6 +58,7 @@ export class Metrics {
     for (const [reason, n] of [...this.errors].sort()) lines.push(`ltr_errors_total{reason="${reason}"} ${n}`);
     lines.push('# HELP ltr_queue_depth Predict requests admitted and not yet answered.', '# TYPE ltr_queue_depth gauge', `ltr_queue_depth ${this.queueDepth()}`);
     lines.push('# HELP ltr_batch_queue_depth Preprocessed images waiting for a forward.', '# TYPE ltr_batch_queue_depth gauge', `ltr_batch_queue_depth ${queued}`);
+    lines.push('# HELP ltr_preprocessing Admitted predict requests still being decoded and transformed.', '# TYPE ltr_preprocessing gauge', `ltr_preprocessing ${preparing}`);
     const d = this.eventLoopDelay;
     if (d !== null) {
       lines.push('# HELP ltr_event_loop_delay_seconds Event loop delay since start (quantiles).', '# TYPE ltr_event_loop_delay_seconds summary');

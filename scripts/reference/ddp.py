@@ -13,10 +13,11 @@ import sys
 import numpy as np
 import torch
 import torch.nn.functional as F
-import torchvision
 from torch.utils.data.distributed import DistributedSampler
 
 from common import save, setup, write_manifest
+# fixture-depends: scripts/reference/_resnet18_start.py
+from _resnet18_start import resnet18_start
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "ddp"))
@@ -24,17 +25,8 @@ sys.path.insert(0, os.path.join(HERE, "..", "ddp"))
 import rank as ddp_rank  # noqa: E402
 
 out = setup()
-torch.manual_seed(2024)
 STEPS = 10
-model = torchvision.models.resnet18(num_classes=10)
-with torch.no_grad():
-    model.train()
-    for _ in range(2):
-        model(torch.randn(4, 3, 32, 32))
-initial = {k: v.clone() for k, v in model.state_dict().items()}
-keys = list(initial.keys())
-for i, k in enumerate(keys):
-    save(out, f"init_{i}", initial[k])
+model, initial, keys = resnet18_start(out)
 for s in range(STEPS):
     save(out, f"x{s}", torch.randn(ddp_rank.BATCH, 3, 32, 32))
     save(out, f"y{s}", torch.randint(0, 10, (ddp_rank.BATCH,)))

@@ -4,23 +4,15 @@ initial weights and the same batches. Saves the initial state dict, the
 batches, the 10 losses and the final state dict of each run."""
 import torch
 import torch.nn.functional as F
-import torchvision
 
 from common import save, setup, write_manifest
+# fixture-depends: scripts/reference/_resnet18_start.py
+from _resnet18_start import resnet18_start
 
 out = setup()
-torch.manual_seed(2024)
 STEPS = 10
-model = torchvision.models.resnet18(num_classes=10)
-# Non-trivial BN running statistics before the run.
-with torch.no_grad():
-    model.train()
-    for _ in range(2):
-        model(torch.randn(4, 3, 32, 32))
-initial = {k: v.clone() for k, v in model.state_dict().items()}
-keys = list(initial.keys())
-for i, k in enumerate(keys):
-    save(out, f"init_{i}", initial[k])
+# Seeded, with non-trivial BN running statistics before the run.
+model, initial, keys = resnet18_start(out)
 batches = [(torch.randn(4, 3, 32, 32), torch.randint(0, 10, (4,))) for _ in range(STEPS)]
 for s, (x, y) in enumerate(batches):
     save(out, f"x{s}", x)
