@@ -129,20 +129,30 @@ describe('queue and timeouts', () => {
   });
 });
 
+/**
+ * The four test images sent at once to a server batching up to 4 (top-10 answers), checked to
+ * have gone as one batch; with each image preprocessed as the server does (`inputs`, in request
+ * order) and put in the batch's order (`order`).
+ */
+async function oneBatchOfFour(options: { fast?: boolean }): Promise<{ answers: Prediction[]; inputs: Tensor[]; order: Tensor[] }> {
+  const app = server({ maxBatch: 4, maxDelayMs: 500, topk: 10, ...options });
+  await app.ready();
+  const answers = (await Promise.all(IMAGES.map((body) => app.inject(png(body))))).map((r) => r.json() as Prediction);
+  await app.close();
+  expect(answers.map((a) => a.batch.size)).toEqual([4, 4, 4, 4]);
+  const inputs: Tensor[] = [];
+  for (const body of IMAGES) inputs.push(await imagenetAsync(await decodeImage(body), PREPROCESS));
+  const order = new Array<Tensor>(4);
+  answers.forEach((a, i) => (order[a.batch.index] = inputs[i]));
+  return { answers, inputs, order };
+}
+
 describe('micro-batching', () => {
   it('answers equal the same images run as one batch directly, bit for bit', async () => {
-    const app = server({ maxBatch: 4, maxDelayMs: 500, topk: 10 });
-    await app.ready();
-    const answers = (await Promise.all(IMAGES.map((body) => app.inject(png(body))))).map((r) => r.json() as Prediction);
-    await app.close();
-    expect(answers.map((a) => a.batch.size)).toEqual([4, 4, 4, 4]);
+    const { answers, inputs, order } = await oneBatchOfFour({});
 
     // The same preprocessing and a direct forward of the batch in the server's order.
     const net = model().eval();
-    const inputs: Tensor[] = [];
-    for (const body of IMAGES) inputs.push(await imagenetAsync(await decodeImage(body), PREPROCESS));
-    const order = new Array<Tensor>(4);
-    answers.forEach((a, i) => (order[a.batch.index] = inputs[i]));
     const probs = torch.tidy(() => torch.noGrad(() => (net.forward(torch.cat(order.map((x) => x.unsqueeze(0)), 0)) as Tensor).softmax(1)));
     const data = probs.toArray() as Float32Array;
     answers.forEach((a) => {
@@ -164,17 +174,9 @@ describe('micro-batching', () => {
 
 describe('fast mode', () => {
   it('answers equal the optimized module run on the same batch directly, bit for bit, and the exact forward within the bound', async () => {
-    const app = server({ maxBatch: 4, maxDelayMs: 500, topk: 10, fast: true });
-    await app.ready();
-    const answers = (await Promise.all(IMAGES.map((body) => app.inject(png(body))))).map((r) => r.json() as Prediction);
-    await app.close();
-    expect(answers.map((a) => a.batch.size)).toEqual([4, 4, 4, 4]);
+    const { answers, order } = await oneBatchOfFour({ fast: true });
 
     const net = model().eval();
-    const inputs: Tensor[] = [];
-    for (const body of IMAGES) inputs.push(await imagenetAsync(await decodeImage(body), PREPROCESS));
-    const order = new Array<Tensor>(4);
-    answers.forEach((a, i) => (order[a.batch.index] = inputs[i]));
     const batch = torch.stack(order, 0);
     class Head extends torch.nn.Module<[Tensor], Tensor> {
       constructor(readonly net: torch.nn.Module) {
