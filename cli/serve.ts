@@ -25,8 +25,8 @@ export const SERVE_USAGE = `usage: libtorch-resnet serve --arch NAME --weights F
   --topk K            default 5
   --device D          cpu (default) or cuda[:N]
   --threads N         intra-op threads of the forward (default: cores - 1, at least 1: the
-                      event loop and image decoding keep a core; OpenMP threads that
-                      compete for cores spin and slow the forward down many times)
+                      event loop and image decoding keep a core, rather than taking turns
+                      with the forward's threads at every parallel region)
   --resize-size N / --crop-size N   preprocessing sizes, default 256 / 224
   --fast              torch.optimizeForInference per batch size (BatchNorm folded, oneDNN
                       prepacked; CPU only): faster, not bit-exact with the plain forward`;
