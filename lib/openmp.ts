@@ -22,7 +22,7 @@ export interface OpenMPWaitState {
   cpus: number;
 }
 
-/** What the OpenMP wait policy is doing now (see the README's "Threads under load"). */
+/** What the OpenMP wait policy is doing now (see the README's "Threads under contention"). */
 export function openmpWaitState(): OpenMPWaitState {
   return native.openmpWaitState() as OpenMPWaitState;
 }
