@@ -9,10 +9,15 @@ export interface CpuMemoryStats {
   allocator: 'caching' | 'default';
   /** Bytes in large blocks held by tensors now (rounded up to 64 KiB per block). */
   liveBytes: number;
-  /** Bytes in freed large blocks kept for reuse; never more than peakLiveBytes. */
+  /** Bytes in freed large blocks kept for reuse; never more than cacheLimitBytes. */
   cachedBytes: number;
   /** The most large-block bytes live at once since the process started. */
   peakLiveBytes: number;
+  /**
+   * What the cache may hold now: the most large-block bytes live at once over the current and the
+   * previous 10 s window (LTR_CPU_CACHE_WINDOW_MS), so a one-off peak is let go.
+   */
+  cacheLimitBytes: number;
   liveBlocks: number;
   cachedBlocks: number;
   /** Large requests served from the cache, and those that mapped a new block. */

@@ -44,7 +44,7 @@ export interface NativeAddon {
   detach(input: U): T;
   contiguous(input: U): T;
   nativeMemory(): { bytes: number; tensors: number; reportedToV8: number };
-  cpuMemoryStats(): { allocator: string; liveBytes: number; cachedBytes: number; peakLiveBytes: number; liveBlocks: number; cachedBlocks: number; hits: number; misses: number };
+  cpuMemoryStats(): { allocator: string; liveBytes: number; cachedBytes: number; peakLiveBytes: number; cacheLimitBytes: number; liveBlocks: number; cachedBlocks: number; hits: number; misses: number };
   cpuEmptyCache(): number;
   sweep(): number;
   // factory.cc

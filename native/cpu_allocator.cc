@@ -12,16 +12,23 @@
 // (nearly) the same size, which a forward loop repeats exactly, so its pages are not faulted in
 // again. Smaller requests go to libtorch's own allocator, as before.
 //
-// The cache is bounded by the high-water mark of live large bytes (what the process has shown
-// it needs at once): a block whose caching would exceed that is unmapped. torch.cpuEmptyCache()
-// unmaps every cached block; LTR_CPU_ALLOCATOR=default keeps libtorch's allocator for all sizes.
+// The cache is bounded by recent demand: the most live large bytes at once over the current and
+// the previous window of 10 s. A block whose caching would exceed that is unmapped, and when a
+// window ends the cache is trimmed (largest blocks first) to the new bound, so a one-off peak (a
+// garbage collection that came late and freed many tensors at once) does not keep its memory
+// mapped for the life of the process. torch.cpu.emptyCache() unmaps every cached block;
+// LTR_CPU_ALLOCATOR=default keeps libtorch's allocator for all sizes; LTR_CPU_CACHE_WINDOW_MS
+// sets the window (tests shorten it).
 #include <c10/core/CPUAllocator.h>
 #include <torch/version.h>
 
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstdlib>
+#include <iterator>
 #include <map>
 #include <mutex>
 #include <string>
@@ -41,7 +48,8 @@ constexpr size_t kSlackDivisor = 8;
 
 class CachingCpuAllocator final : public c10::Allocator {
  public:
-  explicit CachingCpuAllocator(c10::Allocator* fallback) : fallback_(fallback), fallbackDeleter_(fallback->raw_deleter()) {}
+  CachingCpuAllocator(c10::Allocator* fallback, std::chrono::milliseconds window)
+      : fallback_(fallback), fallbackDeleter_(fallback->raw_deleter()), window_(window), windowStart_(std::chrono::steady_clock::now()) {}
 
   // c10's Allocator interface: allocate became non-const and copy_data appeared in libtorch 2.3.
 #if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 3)
@@ -54,12 +62,13 @@ class CachingCpuAllocator final : public c10::Allocator {
   c10::DeleterFnPtr raw_deleter() const override { return &CachingCpuAllocator::release; }
 
   struct Stats {
-    size_t liveBytes, cachedBytes, peakLiveBytes, liveBlocks, cachedBlocks;
+    size_t liveBytes, cachedBytes, peakLiveBytes, cacheLimitBytes, liveBlocks, cachedBlocks;
     uint64_t hits, misses;
   };
   Stats stats() {
     std::lock_guard<std::mutex> lock(mutex_);
-    return {liveBytes_, cachedBytes_, peakLiveBytes_, live_.size(), cached_.size(), hits_, misses_};
+    rollWindow();
+    return {liveBytes_, cachedBytes_, peakLiveBytes_, cacheLimit(), live_.size(), cached_.size(), hits_, misses_};
   }
 
   size_t emptyCache() {
@@ -85,6 +94,7 @@ class CachingCpuAllocator final : public c10::Allocator {
     const size_t size = (n + kGranule - 1) / kGranule * kGranule;
     {
       std::lock_guard<std::mutex> lock(mutex_);
+      rollWindow();
       auto it = cached_.lower_bound(size);
       if (it != cached_.end() && it->first - size <= size / kSlackDivisor) {
         const auto [blockSize, ptr] = *it;
@@ -112,6 +122,26 @@ class CachingCpuAllocator final : public c10::Allocator {
     live_.emplace(ptr, size);
     liveBytes_ += size;
     if (liveBytes_ > peakLiveBytes_) peakLiveBytes_ = liveBytes_;
+    if (liveBytes_ > windowPeak_) windowPeak_ = liveBytes_;
+  }
+
+  // What the cache may hold: the live peak of this window and the one before (callers hold mutex_).
+  size_t cacheLimit() const { return std::max(windowPeak_, previousWindowPeak_); }
+
+  // Starts a new window once the current one is over, and trims the cache to the new limit.
+  void rollWindow() {
+    const auto now = std::chrono::steady_clock::now();
+    if (now - windowStart_ < window_) return;
+    windowStart_ = now;
+    previousWindowPeak_ = windowPeak_;
+    windowPeak_ = liveBytes_;
+    const size_t limit = cacheLimit();
+    while (cachedBytes_ > limit && !cached_.empty()) {
+      auto largest = std::prev(cached_.end());
+      munmap(largest->second, largest->first);
+      cachedBytes_ -= largest->first;
+      cached_.erase(largest);
+    }
   }
 
   static void release(void* ptr) {
@@ -123,7 +153,8 @@ class CachingCpuAllocator final : public c10::Allocator {
         const size_t size = it->second;
         self->live_.erase(it);
         self->liveBytes_ -= size;
-        if (self->cachedBytes_ + size <= self->peakLiveBytes_) {
+        self->rollWindow();
+        if (self->cachedBytes_ + size <= self->cacheLimit()) {
           self->cached_.emplace(size, ptr);
           self->cachedBytes_ += size;
           return;
@@ -142,23 +173,27 @@ class CachingCpuAllocator final : public c10::Allocator {
   std::unordered_map<void*, size_t> live_;
   std::multimap<size_t, void*> cached_;
   size_t liveBytes_ = 0, cachedBytes_ = 0, peakLiveBytes_ = 0;
+  const std::chrono::milliseconds window_;
+  std::chrono::steady_clock::time_point windowStart_;
+  size_t windowPeak_ = 0, previousWindowPeak_ = 0;
   uint64_t hits_ = 0, misses_ = 0;
 };
 
 CachingCpuAllocator* CachingCpuAllocator::instance = nullptr;
 
-// cpuMemoryStats() -> { allocator, liveBytes, cachedBytes, peakLiveBytes, liveBlocks, cachedBlocks,
-// hits, misses }: the large-block allocator's figures; allocator is 'caching' or 'default'.
+// cpuMemoryStats() -> { allocator, liveBytes, cachedBytes, peakLiveBytes, cacheLimitBytes,
+// liveBlocks, cachedBlocks, hits, misses }: the large-block allocator's figures; allocator is 'caching' or 'default'.
 Napi::Value CpuMemoryStats(const Napi::CallbackInfo& info) {
   return guard(info.Env(), "cpuMemoryStats", [&]() -> Napi::Value {
     Napi::Env env = info.Env();
     Napi::Object out = Napi::Object::New(env);
     CachingCpuAllocator* a = CachingCpuAllocator::instance;
     out.Set("allocator", a != nullptr && c10::GetCPUAllocator() == a ? "caching" : "default");
-    const auto s = a != nullptr ? a->stats() : CachingCpuAllocator::Stats{0, 0, 0, 0, 0, 0, 0};
+    const auto s = a != nullptr ? a->stats() : CachingCpuAllocator::Stats{0, 0, 0, 0, 0, 0, 0, 0};
     out.Set("liveBytes", static_cast<double>(s.liveBytes));
     out.Set("cachedBytes", static_cast<double>(s.cachedBytes));
     out.Set("peakLiveBytes", static_cast<double>(s.peakLiveBytes));
+    out.Set("cacheLimitBytes", static_cast<double>(s.cacheLimitBytes));
     out.Set("liveBlocks", static_cast<double>(s.liveBlocks));
     out.Set("cachedBlocks", static_cast<double>(s.cachedBlocks));
     out.Set("hits", static_cast<double>(s.hits));
@@ -182,8 +217,14 @@ void InitCpuAllocator(Napi::Env, Napi::Object exports) {
   std::call_once(installed, [] {
     const char* choice = std::getenv("LTR_CPU_ALLOCATOR");
     if (choice != nullptr && std::string(choice) == "default") return;
+    long windowMs = 10000;
+    if (const char* w = std::getenv("LTR_CPU_CACHE_WINDOW_MS")) {
+      char* end = nullptr;
+      const long v = std::strtol(w, &end, 10);
+      if (end != w && *end == '\0' && v > 0) windowMs = v;
+    }
     // Never destroyed: tensors may be freed during exit, after static destructors ran.
-    CachingCpuAllocator::instance = new CachingCpuAllocator(c10::GetCPUAllocator());
+    CachingCpuAllocator::instance = new CachingCpuAllocator(c10::GetCPUAllocator(), std::chrono::milliseconds(windowMs));
     c10::SetCPUAllocator(CachingCpuAllocator::instance, /*priority=*/1);
   });
   exportFunction(exports, "cpuMemoryStats", CpuMemoryStats);

@@ -96,6 +96,40 @@ describe('the caching CPU allocator', () => {
     expect(torch.cpu.memoryStats().cachedBlocks).toBe(0);
   });
 
+  it('lets go of a one-off peak: the limit follows the last two windows of demand', async () => {
+    const lib = pathToFileURL(join(ROOT, 'dist', 'lib', 'index.js')).href;
+    const file = join(dir, 'window.mjs');
+    writeFileSync(
+      file,
+      `import * as torch from ${JSON.stringify(lib)};
+const MiB = 1 << 20;
+const blocks = Array.from({ length: 4 }, () => torch.empty([16 * MiB / 4]));
+for (const b of blocks) b.dispose();
+const afterPeak = torch.cpu.memoryStats();
+// Nothing large is allocated from now on: two windows later the limit, and the cache, are 0.
+let s = afterPeak;
+const started = Date.now();
+while (s.cachedBytes > 0 && Date.now() - started < 10_000) {
+  await new Promise((r) => setTimeout(r, 50));
+  s = torch.cpu.memoryStats();
+}
+console.log(JSON.stringify({ afterPeak, later: s, ms: Date.now() - started }));`,
+    );
+    const r = await runProcess(process.execPath, [file], 60_000, { ...process.env, LTR_CPU_CACHE_WINDOW_MS: '200' });
+    if (r.status !== 0) throw new Error(`child failed: ${r.stderr}`);
+    const { afterPeak, later, ms } = JSON.parse(r.stdout.trim().split('\n').at(-1) as string) as {
+      afterPeak: torch.CpuMemoryStats;
+      later: torch.CpuMemoryStats;
+      ms: number;
+    };
+    expect(afterPeak.cachedBytes).toBe(64 * MiB);
+    expect(afterPeak.cacheLimitBytes).toBe(64 * MiB);
+    expect(later.cachedBytes).toBe(0);
+    expect(later.cacheLimitBytes).toBe(0);
+    expect(later.peakLiveBytes).toBe(64 * MiB); // the all-time figure stays
+    expect(ms).toBeGreaterThanOrEqual(200); // not before a full window has passed
+  });
+
   it('runs a resnet forward (oneDNN scratch buffers included) to the same bits as libtorch\'s allocator', async () => {
     const lib = pathToFileURL(join(ROOT, 'dist', 'lib', 'index.js')).href;
     const resnet = pathToFileURL(join(ROOT, 'dist', 'resnet', 'index.js')).href;
