@@ -30,6 +30,7 @@
 #include <sched.h>
 #endif
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -90,25 +91,24 @@ struct CpuSample {
   unsigned long long own = 0;    // this process's utime + stime
 };
 
-std::vector<int> allowedCpus() {
-  std::vector<int> cpus;
+// The CPUs this process may run on, as a mask indexed by CPU number (empty when unknown).
+std::vector<bool> allowedCpus() {
+  std::vector<bool> mask;
 #ifdef __linux__
   cpu_set_t set;
   if (sched_getaffinity(0, sizeof set, &set) == 0)
     for (int i = 0; i < CPU_SETSIZE; i++)
-      if (CPU_ISSET(i, &set)) cpus.push_back(i);
+      if (CPU_ISSET(i, &set)) {
+        mask.resize(i + 1, false);
+        mask[i] = true;
+      }
 #endif
-  return cpus;
+  return mask;
 }
 
-bool readSample(const std::vector<int>& cpus, CpuSample& out) {
+bool readSample(const std::vector<bool>& wanted, CpuSample& out) {
   std::ifstream stat("/proc/stat");
   if (!stat) return false;
-  std::vector<bool> wanted;
-  for (int c : cpus) {
-    if (c >= static_cast<int>(wanted.size())) wanted.resize(c + 1, false);
-    wanted[c] = true;
-  }
   CpuSample s;
   std::string line;
   while (std::getline(stat, line)) {
@@ -151,7 +151,7 @@ class WaitPolicy {
   bool throttled() const { return throttled_.load(); }
   double othersBusy() const { return othersBusy_.load(); }
   int64_t switches() const { return switches_.load(); }
-  int cpus() const { return static_cast<int>(cpus_.size()); }
+  int cpus() const { return cpuCount_; }
   // The intra-op thread count, told by the JS thread (at::get_num_threads is per thread, and
   // calling it here would initialise this thread's OpenMP settings, not read the user's).
   void setThreads(int n) { threads_.store(n); }
@@ -169,7 +169,8 @@ class WaitPolicy {
     }
     parallel_ = findGompParallel();
     cpus_ = allowedCpus();
-    if (parallel_ == nullptr || cpus_.empty()) {
+    cpuCount_ = static_cast<int>(std::count(cpus_.begin(), cpus_.end(), true));
+    if (parallel_ == nullptr || cpuCount_ == 0) {
       mode_ = "unavailable";
       return;
     }
@@ -196,13 +197,13 @@ class WaitPolicy {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
       CpuSample now;
       if (!readSample(cpus_, now)) return;
-      const double wall = static_cast<double>(now.total - last.total) / static_cast<double>(cpus_.size());
+      const double wall = static_cast<double>(now.total - last.total) / cpuCount_;
       if (wall <= 0 || hz <= 0) continue;  // no tick yet
       const double othersTicks = static_cast<double>(now.busy - last.busy) - static_cast<double>(now.own - last.own);
       const double others = std::max(0.0, othersTicks / wall);
       last = now;
       othersBusy_.store(others);
-      const bool want = decision.step(others, threads_.load(), static_cast<int>(cpus_.size()));
+      const bool want = decision.step(others, threads_.load(), cpuCount_);
       if (want != throttled_.load()) {
         want ? holdTeam() : releaseTeam();
         throttled_.store(want);
@@ -220,7 +221,7 @@ class WaitPolicy {
       release_ = false;
     }
     holder_ = std::thread([this] {
-      const unsigned threads = static_cast<unsigned>(cpus_.size()) + 1;
+      const unsigned threads = static_cast<unsigned>(cpuCount_) + 1;
       parallel_(&WaitPolicy::parkedBody, this, threads, 0);
     });
   }
@@ -242,7 +243,8 @@ class WaitPolicy {
 
   std::string mode_;
   GompParallelFn parallel_ = nullptr;
-  std::vector<int> cpus_;
+  std::vector<bool> cpus_;  // affinity mask, read once
+  int cpuCount_ = 0;
   std::atomic<int> threads_{1};
   std::atomic<bool> throttled_{false};
   std::atomic<double> othersBusy_{0.0};
