@@ -28,8 +28,8 @@ export const SERVE_USAGE = `usage: libtorch-resnet serve --arch NAME --weights F
                       event loop and image decoding keep a core, rather than taking turns
                       with the forward's threads at every parallel region)
   --resize-size N / --crop-size N   preprocessing sizes, default 256 / 224
-  --fast              torch.optimizeForInference per batch size (BatchNorm folded, oneDNN
-                      prepacked; CPU only): faster, not bit-exact with the plain forward`;
+  --fast              torch.optimizeForInference, one module for every batch size (BatchNorm
+                      folded, oneDNN prepacked; CPU only): faster, not bit-exact with the plain forward`;
 
 export async function serveCommand(argv: string[]): Promise<number> {
   let values;

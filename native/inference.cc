@@ -3,8 +3,8 @@
 // attributes, which torch::jit::freeze turns into constants (folding each
 // BatchNorm into the conv before it, and conv + add / mul) and
 // torch::jit::optimize_for_inference rewrites for oneDNN (weights prepacked
-// once, activations kept in oneDNN's blocked layout between layers, conv +
-// ReLU and conv + add fused). What PyTorch's
+// once, activations kept in oneDNN's blocked layout between layers; ReLU and
+// the residual add stay separate in-place passes there). What PyTorch's
 // `torch.jit.optimize_for_inference(torch.jit.freeze(traced))` does, from C++.
 // Not bit-exact with the plain forward: folding BatchNorm and oneDNN's
 // blocked kernels sum in another order.

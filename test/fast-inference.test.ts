@@ -94,6 +94,28 @@ describe('optimizeForInference', () => {
     expect(relativeDiff(fast.forward(y), expected)).toBeLessThan(RELATIVE_BOUND);
   });
 
+  // dynamicBatch: oneDNN may pick another kernel for another batch size, which sums in another
+  // order, so rows are compared with the fast-mode bound (measured: bit-equal, logged).
+  it('dynamicBatch: one module runs every batch size like a module optimized for that size', () => {
+    torch.manualSeed(4);
+    torch.setNumThreads(2);
+    const model = resnet18({ numClasses: 10 }).eval();
+    randomizeNorms(model);
+    const x = torch.randn([7, 3, 64, 64]);
+    const shared = torch.optimizeForInference(model, { example: x.narrow(0, 0, 4), dynamicBatch: true });
+    expect(shared.dynamicBatch).toBe(true);
+    expect(shared.inputShape).toEqual([4, 3, 64, 64]);
+    for (const n of [1, 3, 4, 7]) {
+      const batch = x.narrow(0, 0, n);
+      const got = shared.forward(batch);
+      const own = torch.optimizeForInference(model, { example: batch }).forward(batch);
+      expect(got.shape).toEqual([n, 10]);
+      console.log(`dynamicBatch at batch ${n}: ${got.equal(own) ? 'bit-equal' : `max |difference| / range ${relativeDiff(got, own).toExponential(2)}`} to a module optimized at ${n}`);
+      expect(relativeDiff(got, own)).toBeLessThan(RELATIVE_BOUND);
+      expect(relativeDiff(got, torch.noGrad(() => model.forward(batch)))).toBeLessThan(RELATIVE_BOUND);
+    }
+  }, 60_000);
+
   it('the optimized module keeps its own weights: later changes to the model are not seen', () => {
     torch.manualSeed(2);
     const model = new nn.Sequential(new nn.Conv2d(3, 4, 3), new nn.BatchNorm2d(4), new nn.ReLU()).eval();
@@ -116,7 +138,15 @@ describe('optimizeForInference errors', () => {
     expect(() => torch.optimizeForInference(model(), { example: [1, 3, 8, 8] } as never)).toThrow(
       new TypeError('optimizeForInference: expected Tensor for example but received Array'),
     );
-    expect(() => torch.optimizeForInference(model(), { example: torch.zeros([1, 3, 8, 8]), shape: 1 } as never)).toThrow("optimizeForInference: unknown option 'shape' (known options: example)");
+    expect(() => torch.optimizeForInference(model(), { example: torch.zeros([1, 3, 8, 8]), shape: 1 } as never)).toThrow(
+      "optimizeForInference: unknown option 'shape' (known options: example, dynamicBatch)",
+    );
+    expect(() => torch.optimizeForInference(model(), { example: torch.zeros([1, 3, 8, 8]), dynamicBatch: 1 } as never)).toThrow(
+      new TypeError('optimizeForInference: expected boolean for dynamicBatch but received number'),
+    );
+    expect(() => torch.optimizeForInference(model(), { example: torch.zeros([]), dynamicBatch: true })).toThrow(
+      new RangeError('optimizeForInference: dynamicBatch needs an example with a batch dimension but received a 0-d Tensor'),
+    );
     expect(() => torch.optimizeForInference({} as never, { example: torch.zeros([1, 3, 8, 8]) })).toThrow(
       new TypeError('optimizeForInference: expected Module for model but received object'),
     );
@@ -135,7 +165,8 @@ describe('optimizeForInference errors', () => {
 
   it('a wrong input shape, dtype or kind', async () => {
     const fast = torch.optimizeForInference(model(), { example: torch.zeros([1, 3, 8, 8]) });
-    const message = 'optimizeForInference: the module was optimized for float32 input of shape [1, 3, 8, 8] on cpu but received float32 [2, 3, 8, 8] on cpu; optimize once per input shape';
+    const message =
+      'optimizeForInference: the module was optimized for float32 input of shape [1, 3, 8, 8] on cpu but received float32 [2, 3, 8, 8] on cpu; optimize once per input shape, or with { dynamicBatch: true }';
     expect(() => fast.forward(torch.zeros([2, 3, 8, 8]))).toThrow(new RangeError(message));
     await expect(fast.forwardAsync(torch.zeros([2, 3, 8, 8]))).rejects.toThrow(new RangeError(message));
     expect(() => fast.forward(torch.zeros([1, 3, 8, 8], { dtype: 'float64' }))).toThrow(/optimized for float32 .* but received float64/);
@@ -143,6 +174,62 @@ describe('optimizeForInference errors', () => {
     const gone = torch.zeros([1, 3, 8, 8]);
     gone.dispose();
     expect(() => fast.forward(gone)).toThrow('optimizeForInference: the input is a disposed Tensor');
+    // With dynamicBatch only the first dimension may differ.
+    const dynamic = torch.optimizeForInference(model(), { example: torch.zeros([2, 3, 8, 8]), dynamicBatch: true });
+    expect(dynamic.forward(torch.zeros([5, 3, 8, 8])).shape).toEqual([5, 4, 6, 6]);
+    expect(() => dynamic.forward(torch.zeros([5, 3, 9, 8]))).toThrow(
+      new RangeError(
+        'optimizeForInference: the module was optimized for float32 input of shape [N, 3, 8, 8] on cpu but received float32 [5, 3, 9, 8] on cpu; optimize once per input shape (only the batch size may vary)',
+      ),
+    );
+  });
+
+  it('dynamicBatch refuses a forward that fixed the batch size when recorded', () => {
+    // x.shape[0] is a JS number: tracing records it as a constant.
+    class FixedBatch extends nn.Module {
+      declare fc: nn.Linear;
+      constructor() {
+        super();
+        this.registerModule('fc', new nn.Linear(48, 5));
+      }
+      forward(x: Tensor): Tensor {
+        return this.fc.forward(x.reshape([x.shape[0], -1]));
+      }
+    }
+    const example = torch.zeros([2, 3, 4, 4]);
+    expect(() => torch.optimizeForInference(new FixedBatch().eval(), { example, dynamicBatch: true })).toThrow(
+      'optimizeForInference: dynamicBatch: FixedBatch.forward, recorded at batch 2, fails at batch 4 (mat1 and mat2 shapes cannot be multiplied (2x96 and 48x5)). ' +
+        'It fixed the batch size when recorded (a shape read in JavaScript, like x.shape[0], is recorded as a constant): use flatten(1) or -1 instead, or optimize once per batch size',
+    );
+    // Without dynamicBatch the same module is fine at its own batch size.
+    expect(torch.optimizeForInference(new FixedBatch().eval(), { example }).forward(example).shape).toEqual([2, 5]);
+    // A batch-sized constant made inside forward gives wrong rows, not an error: refused too.
+    class BatchConstant extends nn.Module {
+      forward(x: Tensor): Tensor {
+        return x.flatten(1).add(torch.arange(x.shape[0]).reshape([-1, 1]));
+      }
+    }
+    expect(() => torch.optimizeForInference(new BatchConstant().eval(), { example, dynamicBatch: true })).toThrow(
+      /^optimizeForInference: dynamicBatch: BatchConstant\.forward, recorded at batch 2, fails at batch 4 \(/,
+    );
+    // A fixed length along the batch: the wrong number of rows.
+    class FirstRows extends nn.Module {
+      forward(x: Tensor): Tensor {
+        return x.narrow(0, 0, x.shape[0]).flatten(1);
+      }
+    }
+    expect(() => torch.optimizeForInference(new FirstRows().eval(), { example, dynamicBatch: true })).toThrow(
+      'optimizeForInference: dynamicBatch: FirstRows.forward, recorded at batch 2, returns shape [2, 48] at batch 4 where [4, 48] was expected.',
+    );
+    // Rows that depend on the other rows: the same inputs give other outputs in a larger batch.
+    class RunningSum extends nn.Module {
+      forward(x: Tensor): Tensor {
+        return x.flatten(1).cumsum(0);
+      }
+    }
+    expect(() => torch.optimizeForInference(new RunningSum().eval(), { example: torch.ones([2, 3, 4, 4]), dynamicBatch: true })).toThrow(
+      'optimizeForInference: dynamicBatch: RunningSum.forward, recorded at batch 2, gives other outputs for the same inputs at batch 4 (max |difference| 2.00e+0, output range 1.00e+0).',
+    );
   });
 });
 

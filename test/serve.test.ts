@@ -71,10 +71,22 @@ describe('POST /v1/predict errors', () => {
     if (reason !== null) expect(res.json().error).toBe(reason);
   });
 
-  it('a bad ?topk is 400', async () => {
+  it('a bad ?topk is 400, before any forward once the classes are known', async () => {
+    const forwards = async () => Number(/^ltr_batch_size_count (\d+)$/m.exec((await app.inject({ url: '/metrics' })).body)?.[1]);
+    const before = await forwards();
+    for (const bad of ['0', '-1', '2.5', 'abc']) {
+      const res = await app.inject({ ...png(IMAGES[0]), url: `/v1/predict?topk=${bad}` });
+      expect(res.statusCode).toBe(400);
+      expect(res.json().message).toMatch(/^topk must be a whole number from 1 to (10|the number of classes)$/);
+    }
+    expect(await forwards()).toBe(before);
+    // Too many classes: known only from a first answer (the model has 10).
     const res = await app.inject({ ...png(IMAGES[0]), url: '/v1/predict?topk=11' });
     expect(res.statusCode).toBe(400);
     expect(res.json().message).toBe('topk must be a whole number from 1 to 10');
+    const after = await forwards();
+    expect((await app.inject({ ...png(IMAGES[0]), url: '/v1/predict?topk=11' })).json().message).toBe('topk must be a whole number from 1 to 10');
+    expect(await forwards()).toBe(after);
   });
 
   it('answers an image body and a JSON base64 body alike; errors show in /metrics', async () => {
@@ -172,20 +184,22 @@ describe('micro-batching', () => {
   });
 });
 
+/** The model followed by a softmax, as the fast server optimizes it. */
+class Head extends torch.nn.Module<[Tensor], Tensor> {
+  constructor(readonly net: torch.nn.Module) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return (this.net.forward(x) as Tensor).softmax(1);
+  }
+}
+
 describe('fast mode', () => {
   it('answers equal the optimized module run on the same batch directly, bit for bit, and the exact forward within the bound', async () => {
     const { answers, order } = await oneBatchOfFour({ fast: true });
 
     const net = model().eval();
     const batch = torch.stack(order, 0);
-    class Head extends torch.nn.Module<[Tensor], Tensor> {
-      constructor(readonly net: torch.nn.Module) {
-        super();
-      }
-      forward(x: Tensor): Tensor {
-        return (this.net.forward(x) as Tensor).softmax(1);
-      }
-    }
     const fast = torch.optimizeForInference(new Head(net).eval(), { example: batch });
     const direct = fast.forward(batch).toArray() as Float32Array;
     const exact = torch.tidy(() => torch.noGrad(() => (net.forward(batch) as Tensor).softmax(1)).toArray() as Float32Array);
@@ -199,6 +213,19 @@ describe('fast mode', () => {
     });
     console.log(`fast vs exact probabilities: max |difference| = ${worst.toExponential(2)}`);
     expect(worst).toBeLessThan(1e-5);
+  });
+
+  it('one module, recorded at maxBatch, answers a smaller batch as that module run on it directly', async () => {
+    const app = server({ maxBatch: 4, maxDelayMs: 0, topk: 10, fast: true });
+    await app.ready();
+    const answer = (await app.inject(png(IMAGES[1]))).json() as Prediction;
+    await app.close();
+    expect(answer.batch.size).toBe(1);
+    const input = await imagenetAsync(await decodeImage(IMAGES[1]), PREPROCESS);
+    const head = new Head(model()).eval();
+    const shared = torch.optimizeForInference(head, { example: torch.zeros([4, 3, 32, 32]), dynamicBatch: true });
+    const direct = shared.forward(input.unsqueeze(0)).toArray() as Float32Array;
+    expect(answer.predictions.map(({ index, probability }) => ({ index, probability }))).toEqual(topk(direct, 10));
   });
 
   it('rejects a non-boolean fast and fast on another device', () => {

@@ -11,7 +11,7 @@
 // is awaited (batcher.ts). The stack, the copy to the device, the forward and
 // the softmax run in one forwardAsync call (a plan per batch size, all traced
 // at start-up), so the event loop only routes requests and reads results.
-// With `fast`, each batch size gets a torch.optimizeForInference module instead.
+// With `fast`, one torch.optimizeForInference module (dynamicBatch) runs every batch instead.
 
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 
@@ -62,8 +62,9 @@ export interface ServerOptions {
   /**
    * Serve with torch.optimizeForInference (BatchNorm folded, oneDNN weights prepacked; CPU only):
    * faster, not bit-exact with forward (outputs move by a few float32 ulps, see
-   * test/fast-inference.test.ts). One optimized copy per batch size 1..maxBatch is made on
-   * `ready` (whatever `warmup` says), each holding its own prepacked weights. Default false.
+   * test/fast-inference.test.ts). One optimized module, recorded at maxBatch with
+   * `dynamicBatch`, runs every batch size; it is made on `ready` (whatever `warmup` says) and
+   * holds one copy of the prepacked weights. Default false.
    */
   fast?: boolean;
 }
@@ -97,7 +98,7 @@ class BatchedClassifier extends Module<Tensor[], Tensor> {
   }
 }
 
-/** The model followed by a softmax: what fast mode optimizes, once per batch size. */
+/** The model followed by a softmax: what fast mode optimizes (once, for every batch size). */
 class SoftmaxClassifier extends Module<[Tensor], Tensor> {
   declare model: Module;
   constructor(model: Module) {
@@ -162,14 +163,14 @@ export function createServer(options: ServerOptions): FastifyInstance {
   const model = options.model.eval();
   if (device !== 'cpu') model.to(device);
   const batched = new BatchedClassifier(model, device).eval();
-  // Fast mode: one optimized module per batch size (made on ready); the stack runs on the
+  // Fast mode: one optimized module for every batch size (made on ready); the stack runs on the
   // JS thread there (< 1 ms for 8 crops of 224), the rest on libuv's pool.
-  const optimized: InferenceModule[] = [];
+  let optimized: InferenceModule | undefined;
   const run: BatchRunner = fast
     ? async (inputs) => {
         const batch = stack(inputs);
         try {
-          return await optimized[inputs.length - 1].forwardAsync(batch);
+          return await optimized!.forwardAsync(batch);
         } finally {
           batch.dispose(); // the worker holds its own reference
         }
@@ -186,6 +187,8 @@ export function createServer(options: ServerOptions): FastifyInstance {
   loopDelay.enable();
   metrics.eventLoopDelay = loopDelay;
 
+  /** The model's number of classes, once known. */
+  let classCount: number | undefined = options.classes?.length;
   let ready = false;
   let closing = false;
   let admitted = 0;
@@ -202,16 +205,15 @@ export function createServer(options: ServerOptions): FastifyInstance {
     await loadDecoder();
     if (fast) {
       const started = performance.now();
-      const head = new SoftmaxClassifier(model).eval();
-      for (let n = 1; n <= maxBatch; n++) {
-        const example = zeros([n, 3, cropSize, cropSize]);
-        try {
-          optimized.push(optimizeForInference(head, { example }));
-        } finally {
-          example.dispose();
-        }
+      // Recorded at the largest batch, the size the server runs under load; dynamicBatch
+      // checks that the model did not fix the batch size, so smaller batches run it too.
+      const example = zeros([maxBatch, 3, cropSize, cropSize]);
+      try {
+        optimized = optimizeForInference(new SoftmaxClassifier(model).eval(), { example, dynamicBatch: true });
+      } finally {
+        example.dispose();
       }
-      app.log.info({ batchSizes: maxBatch, seconds: (performance.now() - started) / 1000 }, 'fast mode: every batch size optimized');
+      app.log.info({ maxBatch, seconds: (performance.now() - started) / 1000 }, 'fast mode: model optimized');
     } else if (options.warmup !== false) {
       const started = performance.now();
       const calls = Array.from({ length: maxBatch }, (_, n) => Array.from({ length: n + 1 }, () => [3, cropSize, cropSize]));
@@ -252,6 +254,11 @@ export function createServer(options: ServerOptions): FastifyInstance {
     }
     const query = request.query as { topk?: string };
     const k = query.topk === undefined ? defaultTopk : Number(query.topk);
+    // Checked before the image costs a decode and a place in a batch; the upper bound once the
+    // number of classes is known (from options.classes or the first answer).
+    if (!Number.isInteger(k) || k < 1 || (classCount !== undefined && k > classCount)) {
+      return fail(reply, 400, 'bad_request', `topk must be a whole number from 1 to ${classCount ?? 'the number of classes'}`);
+    }
     let bytes: Buffer;
     if (Buffer.isBuffer(request.body)) {
       bytes = request.body;
@@ -279,7 +286,8 @@ export function createServer(options: ServerOptions): FastifyInstance {
       }
       const answer = await ticket.submit(input, timeoutMs);
       const classes = answer.output.length / answer.size;
-      if (!Number.isInteger(k) || k < 1 || k > classes) {
+      classCount = classes;
+      if (k > classes) {
         return fail(reply, 400, 'bad_request', `topk must be a whole number from 1 to ${classes}`);
       }
       const probs = answer.output.subarray(answer.index * classes, (answer.index + 1) * classes);
