@@ -44,6 +44,7 @@
 
 #include "addon.h"
 #include "args.h"
+#include "cpus.h"
 #include "errors.h"
 
 namespace ltr {
@@ -90,21 +91,6 @@ struct CpuSample {
   unsigned long long total = 0;  // idem, idle included
   unsigned long long own = 0;    // this process's utime + stime
 };
-
-// The CPUs this process may run on, as a mask indexed by CPU number (empty when unknown).
-std::vector<bool> allowedCpus() {
-  std::vector<bool> mask;
-#ifdef __linux__
-  cpu_set_t set;
-  if (sched_getaffinity(0, sizeof set, &set) == 0)
-    for (int i = 0; i < CPU_SETSIZE; i++)
-      if (CPU_ISSET(i, &set)) {
-        mask.resize(i + 1, false);
-        mask[i] = true;
-      }
-#endif
-  return mask;
-}
 
 bool readSample(const std::vector<bool>& wanted, CpuSample& out) {
   std::ifstream stat("/proc/stat");
@@ -293,6 +279,20 @@ Napi::Value OpenmpWaitDecide(const Napi::CallbackInfo& info) {
 }
 
 }  // namespace
+
+std::vector<bool> allowedCpus() {
+  std::vector<bool> mask;
+#ifdef __linux__
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) == 0)
+    for (int i = 0; i < CPU_SETSIZE; i++)
+      if (CPU_ISSET(i, &set)) {
+        mask.resize(i + 1, false);
+        mask[i] = true;
+      }
+#endif
+  return mask;
+}
 
 void noteIntraOpThreads(int n) { WaitPolicy::instance().setThreads(n); }
 

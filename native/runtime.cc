@@ -4,14 +4,12 @@
 #include <c10/core/GradMode.h>
 #include <torch/version.h>
 
-#ifdef __linux__
-#include <sched.h>
-#endif
 #include <algorithm>
 #include <thread>
 
 #include "addon.h"
 #include "args.h"
+#include "cpus.h"
 #include "errors.h"
 
 #ifndef LTR_ADDON_VERSION
@@ -26,11 +24,8 @@ namespace ltr {
 namespace {
 
 int64_t maxThreads() {
-  int64_t cpus = 0;
-#ifdef __linux__
-  cpu_set_t set;
-  if (sched_getaffinity(0, sizeof set, &set) == 0) cpus = CPU_COUNT(&set);
-#endif
+  const std::vector<bool> mask = allowedCpus();
+  auto cpus = static_cast<int64_t>(std::count(mask.begin(), mask.end(), true));
   if (cpus <= 0) cpus = static_cast<int64_t>(std::thread::hardware_concurrency());
   return 4 * std::max<int64_t>(cpus, 1);
 }
