@@ -19,11 +19,21 @@
 // mapped for the life of the process. torch.cpu.emptyCache() unmaps every cached block;
 // LTR_CPU_ALLOCATOR=default keeps libtorch's allocator for all sizes; LTR_CPU_CACHE_WINDOW_MS
 // sets the window (tests shorten it).
+//
+// glibc keeps the blocks below 1 MiB. Its default policy returns the top of its heap to the
+// system as soon as 2x its mmap threshold is free there; PyTorch's threshold rises to tens of MB
+// once the first large block is freed, but here glibc never sees one, so the heap shrank and grew
+// on every forward (resnet18 batch 1: ~560 page faults per forward, PyTorch 0). So the caching
+// allocator also fixes glibc's thresholds: below 1 MiB always from the heap, and up to 32 MiB free
+// at its top kept (what PyTorch's dynamic threshold gives it). Unless GLIBC_TUNABLES sets malloc.
 #include <c10/core/CPUAllocator.h>
 #include <torch/version.h>
 
 #include <sys/mman.h>
 #include <unistd.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include <algorithm>
 #include <chrono>
@@ -42,6 +52,7 @@ namespace ltr {
 namespace {
 
 constexpr size_t kLargeBlock = size_t(1) << 20;  // below: libtorch's allocator (glibc's heap)
+constexpr size_t kHeapTopKept = size_t(32) << 20;  // free bytes glibc may keep at its heap's top
 constexpr size_t kGranule = size_t(64) << 10;     // sizes rounded up to 64 KiB
 // A cached block serves a request at most 1/8 smaller than itself.
 constexpr size_t kSlackDivisor = 8;
@@ -223,6 +234,13 @@ void InitCpuAllocator(Napi::Env, Napi::Object exports) {
       const long v = std::strtol(w, &end, 10);
       if (end != w && *end == '\0' && v > 0) windowMs = v;
     }
+#ifdef __GLIBC__
+    const char* tunables = std::getenv("GLIBC_TUNABLES");
+    if (tunables == nullptr || std::string(tunables).find("malloc.") == std::string::npos) {
+      mallopt(M_MMAP_THRESHOLD, static_cast<int>(kLargeBlock));
+      mallopt(M_TRIM_THRESHOLD, static_cast<int>(kHeapTopKept));
+    }
+#endif
     // Never destroyed: tensors may be freed during exit, after static destructors ran.
     CachingCpuAllocator::instance = new CachingCpuAllocator(c10::GetCPUAllocator(), std::chrono::milliseconds(windowMs));
     c10::SetCPUAllocator(CachingCpuAllocator::instance, /*priority=*/1);
