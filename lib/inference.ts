@@ -159,18 +159,24 @@ export function optimizeForInference(model: Module, options: OptimizeForInferenc
     const handle = native.inferenceOptimize(plan, named.map(([name]) => name), state);
     const fast = new OptimizedModule(handle, example, dynamicBatch);
     // The first runs compile and profile the graph: pay for them now, not on the first request.
-    for (let i = 0; i < 2; i++) fast.forward(example).dispose();
-    if (dynamicBatch) checkBatchFree(fast, example, model);
+    fast.forward(example).dispose();
+    const output = fast.forward(example);
+    try {
+      if (dynamicBatch) checkBatchFree(fast, example, output, model);
+    } finally {
+      output.dispose();
+    }
     return fast;
   });
 }
 
 /**
  * dynamicBatch: the example twice over, as one batch, must give the example's
- * outputs twice over (within DYNAMIC_BATCH_BOUND). A forward that fixed the
- * batch size when recorded fails here instead of on a server's first odd batch.
+ * outputs (`once`) twice over (within DYNAMIC_BATCH_BOUND). A forward that
+ * fixed the batch size when recorded fails here instead of on a server's first
+ * odd batch.
  */
-function checkBatchFree(fast: OptimizedModule, example: Tensor, model: Module): void {
+function checkBatchFree(fast: OptimizedModule, example: Tensor, once: Tensor, model: Module): void {
   const n = example.shape[0];
   const refuse = (problem: string): never => {
     throw new Error(
@@ -179,7 +185,6 @@ function checkBatchFree(fast: OptimizedModule, example: Tensor, model: Module): 
     );
   };
   tidy(() => {
-    const once = fast.forward(example);
     let twice: Tensor;
     try {
       twice = fast.forward(cat([example, example], 0));
@@ -189,7 +194,7 @@ function checkBatchFree(fast: OptimizedModule, example: Tensor, model: Module): 
       return refuse(`fails at batch ${2 * n} (${cause})`);
     }
     const expected = [2 * n, ...once.shape.slice(1)];
-    if (twice.dim() === 0 || twice.shape.some((s, i) => s !== expected[i]) || twice.dim() !== expected.length) {
+    if (twice.dim() !== expected.length || twice.shape.some((s, i) => s !== expected[i])) {
       return refuse(`returns shape [${twice.shape.join(', ')}] at batch ${2 * n} where [${expected.join(', ')}] was expected`);
     }
     const range = once.max().item() - once.min().item();
