@@ -206,7 +206,7 @@ describe('optimizeForInference errors', () => {
     );
     // Without dynamicBatch the same module is fine at its own batch size.
     expect(torch.optimizeForInference(new FixedBatch().eval(), { example }).forward(example).shape).toEqual([2, 5]);
-    // A batch-sized constant made inside forward gives wrong rows, not an error: refused too.
+    // A batch-sized constant made inside forward no longer broadcasts at another batch size: refused too.
     class BatchConstant extends nn.Module {
       forward(x: Tensor): Tensor {
         return x.flatten(1).add(torch.arange(x.shape[0]).reshape([-1, 1]));
