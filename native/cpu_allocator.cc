@@ -16,7 +16,10 @@
 // the previous window of 10 s. A block whose caching would exceed that is unmapped, and when a
 // window ends the cache is trimmed (largest blocks first) to the new bound, so a one-off peak (a
 // garbage collection that came late and freed many tensors at once) does not keep its memory
-// mapped for the life of the process. torch.cpu.emptyCache() unmaps every cached block;
+// mapped for the life of the process. A cached block nobody took for a whole window is unmapped
+// then too: what a loop reuses is taken again within one iteration, while the blocks of a one-off
+// (the state dict a model was loaded from, a model disposed after optimizeForInference) would
+// otherwise stay mapped for as long as the loop's demand kept the bound above them. torch.cpu.emptyCache() unmaps every cached block;
 // LTR_CPU_ALLOCATOR=default keeps libtorch's allocator for all sizes; LTR_CPU_CACHE_WINDOW_MS
 // sets the window (tests shorten it).
 //
@@ -85,7 +88,7 @@ class CachingCpuAllocator final : public c10::Allocator {
   size_t emptyCache() {
     std::lock_guard<std::mutex> lock(mutex_);
     const size_t freed = cachedBytes_;
-    for (const auto& [size, ptr] : cached_) munmap(ptr, size);
+    for (const auto& [size, block] : cached_) munmap(block.ptr, size);
     cached_.clear();
     cachedBytes_ = 0;
     return freed;
@@ -108,7 +111,8 @@ class CachingCpuAllocator final : public c10::Allocator {
       rollWindow();
       auto it = cached_.lower_bound(size);
       if (it != cached_.end() && it->first - size <= size / kSlackDivisor) {
-        const auto [blockSize, ptr] = *it;
+        const size_t blockSize = it->first;
+        void* ptr = it->second.ptr;
         cached_.erase(it);
         cachedBytes_ -= blockSize;
         noteLive(ptr, blockSize);
@@ -139,17 +143,28 @@ class CachingCpuAllocator final : public c10::Allocator {
   // What the cache may hold: the live peak of this window and the one before (callers hold mutex_).
   size_t cacheLimit() const { return std::max(windowPeak_, previousWindowPeak_); }
 
-  // Starts a new window once the current one is over, and trims the cache to the new limit.
+  // Starts a new window once the current one is over: unmaps the blocks cached before the window
+  // that just ended (nobody took them all through it), then trims the cache to the new limit.
   void rollWindow() {
     const auto now = std::chrono::steady_clock::now();
     if (now - windowStart_ < window_) return;
     windowStart_ = now;
     previousWindowPeak_ = windowPeak_;
     windowPeak_ = liveBytes_;
+    const uint64_t ended = windowIndex_++;
+    for (auto it = cached_.begin(); it != cached_.end();) {
+      if (it->second.window >= ended) {
+        ++it;
+        continue;
+      }
+      munmap(it->second.ptr, it->first);
+      cachedBytes_ -= it->first;
+      it = cached_.erase(it);
+    }
     const size_t limit = cacheLimit();
     while (cachedBytes_ > limit && !cached_.empty()) {
       auto largest = std::prev(cached_.end());
-      munmap(largest->second, largest->first);
+      munmap(largest->second.ptr, largest->first);
       cachedBytes_ -= largest->first;
       cached_.erase(largest);
     }
@@ -166,7 +181,7 @@ class CachingCpuAllocator final : public c10::Allocator {
         self->liveBytes_ -= size;
         self->rollWindow();
         if (self->cachedBytes_ + size <= self->cacheLimit()) {
-          self->cached_.emplace(size, ptr);
+          self->cached_.emplace(size, Cached{ptr, self->windowIndex_});
           self->cachedBytes_ += size;
           return;
         }
@@ -182,11 +197,16 @@ class CachingCpuAllocator final : public c10::Allocator {
   c10::DeleterFnPtr fallbackDeleter_;
   std::mutex mutex_;
   std::unordered_map<void*, size_t> live_;
-  std::multimap<size_t, void*> cached_;
+  struct Cached {
+    void* ptr;
+    uint64_t window;  // the window it was cached in (windowIndex_ then)
+  };
+  std::multimap<size_t, Cached> cached_;  // by size
   size_t liveBytes_ = 0, cachedBytes_ = 0, peakLiveBytes_ = 0;
   const std::chrono::milliseconds window_;
   std::chrono::steady_clock::time_point windowStart_;
   size_t windowPeak_ = 0, previousWindowPeak_ = 0;
+  uint64_t windowIndex_ = 0;  // windows started so far
   uint64_t hits_ = 0, misses_ = 0;
 };
 

@@ -1,5 +1,6 @@
 // The caching allocator for large CPU blocks (native/cpu_allocator.cc): blocks of 1 MiB and more
-// are mapped on their own, kept when freed (up to the peak of live large bytes) and reused.
+// are mapped on their own, kept when freed (up to the peak of live large bytes) and reused, and
+// unmapped when nobody took them for a whole window.
 
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -128,6 +129,35 @@ console.log(JSON.stringify({ afterPeak, later: s, ms: Date.now() - started }));`
     expect(later.cacheLimitBytes).toBe(0);
     expect(later.peakLiveBytes).toBe(64 * MiB); // the all-time figure stays
     expect(ms).toBeGreaterThanOrEqual(200); // not before a full window has passed
+  });
+
+  it('unmaps a cached block nobody took for a whole window, and keeps the blocks a loop takes again', async () => {
+    const lib = pathToFileURL(join(ROOT, 'dist', 'lib', 'index.js')).href;
+    const file = join(dir, 'idle.mjs');
+    writeFileSync(
+      file,
+      `import * as torch from ${JSON.stringify(lib)};
+const MiB = 1 << 20;
+// Live demand stays at 72 MiB, well above the 40 MiB cached: only idleness can make the cache let go.
+const held = torch.empty([64 * MiB / 4]);
+torch.empty([32 * MiB / 4]).dispose(); // a one-off: never asked for again
+const before = torch.cpu.memoryStats();
+const started = Date.now();
+while (Date.now() - started < 1500) {
+  torch.empty([8 * MiB / 4]).dispose(); // the loop: takes its block again each time
+  await new Promise((r) => setTimeout(r, 20));
+}
+const after = torch.cpu.memoryStats();
+held.dispose();
+console.log(JSON.stringify({ before, after }));`,
+    );
+    const r = await runProcess(process.execPath, [file], 60_000, { ...process.env, LTR_CPU_CACHE_WINDOW_MS: '200' });
+    if (r.status !== 0) throw new Error(`child failed: ${r.stderr}`);
+    const { before, after } = JSON.parse(r.stdout.trim().split('\n').at(-1) as string) as { before: torch.CpuMemoryStats; after: torch.CpuMemoryStats };
+    expect(before.cachedBytes).toBe(32 * MiB);
+    expect(after.cacheLimitBytes).toBeGreaterThanOrEqual(72 * MiB);
+    expect(after.cachedBytes).toBe(8 * MiB); // the loop's block; the one-off's is unmapped
+    expect(after.misses).toBe(before.misses + 1); // the loop mapped its block once, then reused it
   });
 
   it('runs a resnet forward (oneDNN scratch buffers included) to the same bits as libtorch\'s allocator', async () => {
