@@ -82,7 +82,25 @@ Napi::Value JitTrace(const Napi::CallbackInfo& info) {
     auto traced = [&](torch::jit::Stack in) -> torch::jit::Stack {
       Napi::Array handles = Napi::Array::New(env, in.size());
       for (size_t i = 0; i < in.size(); ++i) handles.Set(static_cast<uint32_t>(i), Tensor::Wrap(env, in[i].toTensor()));
-      return resultStack(fn.Call({handles}));
+      // These handles are the tracer's view of the inputs, meaningful only while it records.
+      // Disposed as soon as fn returns (or throws): left to the GC, they kept the inputs (a
+      // model's every parameter and buffer) alive and reported to V8 a second time until a
+      // collection came, so that disposing a model after optimizeForInference freed nothing.
+      auto disposeHandles = [&] {
+        for (uint32_t i = 0; i < handles.Length(); ++i) {
+          Napi::Object handle = handles.Get(i).As<Napi::Object>();
+          handle.Get("dispose").As<Napi::Function>().Call(handle, {});
+        }
+      };
+      torch::jit::Stack results;
+      try {
+        results = resultStack(fn.Call({handles}));
+      } catch (...) {
+        disposeHandles();
+        throw;
+      }
+      disposeHandles();
+      return results;
     };
     std::shared_ptr<torch::jit::tracer::TracingState> state;
     torch::jit::Stack outputs;

@@ -116,6 +116,41 @@ describe('optimizeForInference', () => {
     }
   }, 60_000);
 
+  // Blocks of 1 MiB and more are the caching allocator's (see cpu-allocator.test.ts), counted in 64 KiB granules.
+  const largeBytes = (t: Tensor) => (t.numel * 4 >= 1 << 20 ? Math.ceil((t.numel * 4) / 65536) * 65536 : 0);
+
+  it('leaves nothing behind: no handles, only the activations cached, and the model frees its weights when disposed', () => {
+    torch.manualSeed(5);
+    torch.setNumThreads(2);
+    const model = resnet18().eval();
+    const x = torch.randn([4, 3, 128, 128]);
+    // What loading a state dict leaves in the cache: blocks no forward asks for.
+    torch.zeros([8 << 20]).dispose();
+    const handles = torch.nativeMemory().tensors;
+    const fast = torch.optimizeForInference(model, { example: x });
+    // The tracer's handles on the parameters are disposed when it is done, not left to the GC
+    // (which may meanwhile have collected earlier tests' garbage: at most as many as before).
+    expect(torch.nativeMemory().tensors).toBeLessThanOrEqual(handles);
+    const cachedAfterOptimizing = torch.cpu.memoryStats().cachedBytes;
+    // What one forward caches: its activations, which the next forward takes again.
+    torch.cpu.emptyCache();
+    fast.forward(x).dispose();
+    const { cachedBytes: forwardBlocks, misses } = torch.cpu.memoryStats();
+    expect(forwardBlocks).toBeGreaterThan(0);
+    fast.forward(x).dispose();
+    expect(torch.cpu.memoryStats().misses).toBe(misses);
+    expect(cachedAfterOptimizing).toBe(forwardBlocks);
+    // The optimized module holds its own (folded, prepacked) conv weights, not the model's.
+    const convBytes = [...model.namedParameters()].filter(([n]) => /conv|downsample\.0/.test(n)).reduce((sum, [, t]) => sum + largeBytes(t), 0);
+    expect(convBytes).toBeGreaterThan(10 << 20);
+    const live = torch.cpu.memoryStats().liveBytes;
+    model.dispose();
+    expect(live - torch.cpu.memoryStats().liveBytes).toBeGreaterThanOrEqual(convBytes);
+    const y = fast.forward(x);
+    expect(y.shape).toEqual([4, 1000]);
+    for (const t of [x, y]) t.dispose();
+  }, 60_000);
+
   it('the optimized module keeps its own weights: later changes to the model are not seen', () => {
     torch.manualSeed(2);
     const model = new nn.Sequential(new nn.Conv2d(3, 4, 3), new nn.BatchNorm2d(4), new nn.ReLU()).eval();
