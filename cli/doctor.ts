@@ -96,7 +96,7 @@ export async function doctor(args: string[], io: Output): Promise<number> {
     try {
       const torch = await import('../lib/index.js');
       const { native } = await import('../lib/native.js');
-      const v = { ...native.versions(), prebuilt: torch.versions().prebuilt };
+      const v = { ...native.versions(), prebuilt: torch.versions().prebuilt, fastBackends: torch.versions().fastBackends };
       report.versions = { ...v, parallel: undefined };
       report.threads = torch.getNumThreads();
       if (torch.ones([2]).sum().item() !== 2) problem('a test op gave a wrong result', 'report this as a bug');
@@ -143,6 +143,7 @@ export async function doctor(args: string[], io: Output): Promise<number> {
       `  threads:   ${report.threads} intra-op`,
       `  libraries: ${report.blas.join('\n             ') || 'none mapped'}`,
       `             MKL ${v.mkl ? 'yes' : 'no'}, oneDNN (mkldnn) ${v.mkldnn ? 'yes' : 'no'}, OpenMP ${v.openmp ? 'yes' : 'no'}`,
+      `  fast mode: backends ${(v.fastBackends as string[]).join(', ')}${(v.fastBackends as string[]).includes('onednn') ? '' : " (no oneDNN executor: it needs a libtorch linked with the system's libdnnl.so)"}`,
     );
   }
   lines.push(report.problems.length === 0 ? 'verdict: OK' : `verdict: ${report.problems.length} problem${report.problems.length > 1 ? 's' : ''}`);

@@ -1,12 +1,15 @@
 // The fast inference mode: optimizeForInference(model, { example }).
 //
 // The model's forward is recorded once (libtorch's JIT tracer, as forwardAsync
-// records it), then frozen and optimized in C++ (native/inference.cc) exactly
-// as PyTorch's `torch.jit.optimize_for_inference(torch.jit.freeze(traced))`:
-// BatchNorm folded into the conv weights, oneDNN weights prepacked once,
-// activations kept in oneDNN's blocked layout between layers (ReLU and the
-// residual add stay separate in-place passes there, in 1.13 as in 2.15).
-// With dynamicBatch, one such module serves every batch size.
+// records it) and frozen in C++ (native/inference.cc), which folds BatchNorm
+// into the conv weights. The frozen graph then runs on one of two backends:
+// 'onednn', our own chain of oneDNN primitives with conv + ReLU and
+// conv + add + ReLU fused (native/inference_onednn.cc; where the build has it
+// and the graph has only the ops it runs), or 'torchscript', exactly PyTorch's
+// `torch.jit.optimize_for_inference(torch.jit.freeze(traced))` (oneDNN weights
+// prepacked once, activations in its blocked layout, ReLU and the residual add
+// separate passes, in 1.13 as in 2.15). With dynamicBatch, one module serves
+// every batch size.
 
 import { noGrad } from './autograd.js';
 import { native, type NativeTensor } from './native.js';
@@ -25,6 +28,13 @@ export interface OptimizeForInferenceOptions {
    * batch size while it was recorded (see optimizeForInference). Default false.
    */
   dynamicBatch?: boolean;
+  /**
+   * Which backend runs the frozen graph: 'onednn' (oneDNN primitives with conv + ReLU and
+   * conv + add + ReLU fused; throws, naming the reason, where it cannot run the model),
+   * 'torchscript' (PyTorch's optimize_for_inference), or 'auto' (default): 'onednn' where it can
+   * run the model, else 'torchscript'. The module's `backend` and `backendReason` say which ran.
+   */
+  backend?: 'auto' | 'onednn' | 'torchscript';
 }
 
 /** What optimizeForInference returns: forward and forwardAsync on inputs shaped like the example. */
@@ -37,6 +47,10 @@ export interface InferenceModule {
   readonly inputShape: readonly number[];
   /** Whether inputs may have any batch size (the dynamicBatch option). */
   readonly dynamicBatch: boolean;
+  /** The backend that runs it (see OptimizeForInferenceOptions.backend). */
+  readonly backend: 'onednn' | 'torchscript';
+  /** Why it is not 'onednn' (e.g. "aten::sigmoid is not supported"); '' when it is. */
+  readonly backendReason: string;
 }
 
 const OP = 'optimizeForInference';
@@ -51,15 +65,25 @@ const OP = 'optimizeForInference';
  */
 const DYNAMIC_BATCH_BOUND = 1e-4;
 
+interface NativeOptimized {
+  handle: object;
+  backend: 'onednn' | 'torchscript';
+  reason: string;
+}
+
 class OptimizedModule implements InferenceModule {
   readonly inputShape: readonly number[];
   readonly dynamicBatch: boolean;
+  readonly backend: 'onednn' | 'torchscript';
+  readonly backendReason: string;
   readonly #handle: object;
   readonly #dtype: string;
   readonly #device: string;
 
-  constructor(handle: object, example: Tensor, dynamicBatch: boolean) {
+  constructor({ handle, backend, reason }: NativeOptimized, example: Tensor, dynamicBatch: boolean) {
     this.#handle = handle;
+    this.backend = backend;
+    this.backendReason = reason;
     this.inputShape = Object.freeze([...example.shape]);
     this.dynamicBatch = dynamicBatch;
     this.#dtype = example.dtype;
@@ -97,10 +121,11 @@ class OptimizedModule implements InferenceModule {
 /**
  * A faster, inference-only version of `model` for inputs shaped like
  * `example`: BatchNorm folded into the convolutions, oneDNN weights prepacked
- * once, activations kept in oneDNN's blocked layout between layers (PyTorch's
- * `torch.jit.freeze` + `torch.jit.optimize_for_inference`, done from C++; as
- * there, ReLU and the residual add stay separate in-place passes on the
- * blocked tensors). The model must be in eval mode, without hooks, with a
+ * once, activations kept in oneDNN's blocked layout between layers, and on the
+ * 'onednn' backend conv + ReLU and conv + add + ReLU fused into one oneDNN
+ * primitive each (see the `backend` option; the 'torchscript' backend is
+ * PyTorch's `torch.jit.freeze` + `torch.jit.optimize_for_inference`, done from
+ * C++). The model must be in eval mode, without hooks, with a
  * forward taking one Tensor and returning one, whose control flow depends
  * only on the input's shape (what tracing requires). Later changes to the
  * model's weights are not seen: optimize again.
@@ -124,11 +149,14 @@ class OptimizedModule implements InferenceModule {
 export function optimizeForInference(model: Module, options: OptimizeForInferenceOptions): InferenceModule {
   if (!(model instanceof Module)) throw new TypeError(`${OP}: expected Module for model but received ${describe(model)}`);
   if (options === null || typeof options !== 'object') throw new TypeError(`${OP}: expected an options object { example } but received ${describe(options)}`);
-  checkOptions(OP, options, ['example', 'dynamicBatch']);
-  const { example, dynamicBatch = false } = options;
+  checkOptions(OP, options, ['example', 'dynamicBatch', 'backend']);
+  const { example, dynamicBatch = false, backend = 'auto' } = options;
   if (!(example instanceof Tensor)) throw new TypeError(`${OP}: expected Tensor for example but received ${describe(example)}`);
   if (example.isDisposed) throw new Error(`${OP}: the example is a disposed Tensor`);
   if (typeof dynamicBatch !== 'boolean') throw new TypeError(`${OP}: expected boolean for dynamicBatch but received ${describe(dynamicBatch)}`);
+  if (!['auto', 'onednn', 'torchscript'].includes(backend as string)) {
+    throw new RangeError(`${OP}: backend must be 'auto', 'onednn' or 'torchscript' but received ${typeof backend === 'string' ? `'${backend}'` : describe(backend)}`);
+  }
   if (dynamicBatch && example.dim() === 0) throw new RangeError(`${OP}: dynamicBatch needs an example with a batch dimension but received a 0-d Tensor`);
   const modules = model.modules();
   if (modules.some((m) => m.training)) {
@@ -163,9 +191,9 @@ export function optimizeForInference(model: Module, options: OptimizeForInferenc
     (produced as Tensor | null)?.dispose();
     for (const o of outputs) o.dispose();
     native.cpuEmptyCache(); // the traced forward's activations
-    const handle = native.inferenceOptimize(plan, named.map(([name]) => name), state);
+    const optimized = native.inferenceOptimize(plan, named.map(([name]) => name), state, example._native, backend) as NativeOptimized;
     native.cpuEmptyCache(); // the BatchNorm-folded copies of the weights, prepacked now
-    const fast = new OptimizedModule(handle, example, dynamicBatch);
+    const fast = new OptimizedModule(optimized, example, dynamicBatch);
     // The first runs compile and profile the graph: pay for them now, not on the first request.
     fast.forward(example).dispose();
     const output = fast.forward(example);

@@ -242,7 +242,8 @@ export interface NativeAddon {
   generatorManualSeed(generator: U, seed: U): void;
   randpermWith(generator: U, n: U): T;
   // inference.cc (optimizeForInference)
-  inferenceOptimize(plan: U, names: U, state: U): object;
+  inferenceOptimize(plan: U, names: U, state: U, example: U, backend: U): object;
+  inferenceBackends(): ('onednn' | 'torchscript')[];
   inferenceRun(handle: U, input: U): T;
   inferenceRunAsync(handle: U, input: U, numThreads: U): Promise<T>;
   // distributed.cc (c10d: TCPStore + ProcessGroupGloo, DDP's Reducer)

@@ -40,6 +40,8 @@ export interface Versions {
   cudaAvailable: boolean;
   /** libtorch's parallel backend report (threads, OpenMP, MKL, oneDNN versions). */
   parallel: string;
+  /** The backends optimizeForInference can use in this build ('onednn' needs a libtorch linked with the system's oneDNN). */
+  fastBackends: ('onednn' | 'torchscript')[];
 }
 
 /** @example torch.versions() // { libtorch: '1.13.0', cuda: null, cudnn: null, addon: '0.1.0', prebuilt: false, builtWithCuda: false, cudaAvailable: false, ... } */
@@ -54,5 +56,6 @@ export function versions(): Versions {
     builtWithCuda: v.builtWithCuda,
     cudaAvailable: v.cudaAvailable,
     parallel: v.parallel,
+    fastBackends: native.inferenceBackends(),
   };
 }

@@ -17,7 +17,9 @@ say() { printf '\033[1msetup:\033[0m %s\n' "$*"; }
 # dataset-fashion-mnist: the data set the training demo uses.
 # ccache: keeps rebuilds of the addon short.
 # libgloo-dev: Gloo's headers, for torch.distributed's process group (native/distributed.cc).
-PACKAGES=(libtorch-dev python3-torch python3-torchvision python3-numpy libopenblas0-openmp dataset-fashion-mnist ccache cmake ninja-build g++ libgloo-dev)
+# libdnnl-dev: oneDNN's headers, for the fast mode's executor (native/inference_onednn.cc; the
+#   libdnnl2 it links is libtorch's own).
+PACKAGES=(libtorch-dev python3-torch python3-torchvision python3-numpy libopenblas0-openmp dataset-fashion-mnist ccache cmake ninja-build g++ libgloo-dev libdnnl-dev)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -17,11 +17,16 @@ import { describe, expect, it } from 'vitest';
 
 import * as torch from '../lib/index.js';
 import { nn, type Tensor } from '../lib/index.js';
-import { resnet18, resnet50 } from '../resnet/index.js';
+import { resnet18, resnet20, resnet50, resnext50_32x4d, wide_resnet50_2 } from '../resnet/index.js';
 import { FIXTURES } from './setup/fixtures.js';
 import { Residual } from './setup/modules.js';
 
 const RELATIVE_BOUND = 1e-4;
+
+// The 'onednn' backend (native/inference_onednn.cc) runs where the build has it (a libtorch linked
+// with the system's oneDNN: Debian's); elsewhere 'auto' is 'torchscript' and says why.
+const HAS_ONEDNN = torch.versions().fastBackends.includes('onednn');
+const NO_EXECUTOR = /this build has no oneDNN executor/;
 
 /** Max |a - b| over the range of b (max - min). */
 function relativeDiff(a: Tensor, b: Tensor): number {
@@ -68,6 +73,7 @@ describe('optimizeForInference', () => {
       randomizeNorms(model);
       const x = photos();
       const fast = torch.optimizeForInference(model, { example: x });
+      expect(fast.backend).toBe(HAS_ONEDNN ? 'onednn' : 'torchscript');
       const expected = torch.noGrad(() => model.forward(x));
       const got = fast.forward(x);
       const gotAsync = await fast.forwardAsync(x);
@@ -162,6 +168,75 @@ describe('optimizeForInference', () => {
   });
 });
 
+describe('optimizeForInference backends', () => {
+  /** Optimizes with backend 'auto' and checks that it ran on 'onednn' (unless the build has none). */
+  function onOnednn(model: nn.Module, example: Tensor, dynamicBatch = false): torch.InferenceModule {
+    const fast = torch.optimizeForInference(model, { example, dynamicBatch });
+    expect([fast.backend, fast.backendReason]).toEqual(HAS_ONEDNN ? ['onednn', ''] : ['torchscript', expect.stringMatching(NO_EXECUTOR)]);
+    return fast;
+  }
+
+  it('the two backends agree within the bound, and TorchScript is there when asked for', () => {
+    torch.manualSeed(6);
+    torch.setNumThreads(2);
+    const model = resnet18({ numClasses: 10 }).eval();
+    randomizeNorms(model);
+    const x = torch.randn([3, 3, 64, 64]);
+    const auto = onOnednn(model, x);
+    const script = torch.optimizeForInference(model, { example: x, backend: 'torchscript' });
+    expect(script.backend).toBe('torchscript');
+    expect(script.backendReason).toBe("the 'torchscript' backend was asked for");
+    const expected = torch.noGrad(() => model.forward(x));
+    for (const fast of [auto, script]) expect(relativeDiff(fast.forward(x), expected)).toBeLessThan(RELATIVE_BOUND);
+    console.log(`backend ${auto.backend} vs torchscript: max |difference| / range ${relativeDiff(auto.forward(x), script.forward(x)).toExponential(2)}`);
+  });
+
+  // Grouped convs (ResNeXt), wide bottlenecks, a softmax head (what serve --fast optimizes) and
+  // dropout in eval mode: all lowered to oneDNN primitives.
+  for (const [name, make] of [
+    ['resnext50_32x4d', () => resnext50_32x4d({ numClasses: 10 })],
+    ['wide_resnet50_2', () => wide_resnet50_2({ numClasses: 10 })],
+    ['resnet18 + dropout + softmax', () => new nn.Sequential(resnet18({ numClasses: 10 }), new nn.Dropout(0.5), new nn.Softmax(1))],
+    ['resnet20 (CIFAR)', () => resnet20()],
+  ] as const) {
+    it(`${name}: within the bound of forward`, () => {
+      torch.manualSeed(7);
+      torch.setNumThreads(2);
+      const model = make().eval();
+      randomizeNorms(model);
+      const x = torch.randn([2, 3, 64, 64]);
+      const fast = onOnednn(model, x);
+      expect(relativeDiff(fast.forward(x), torch.noGrad(() => model.forward(x)))).toBeLessThan(RELATIVE_BOUND);
+    }, 60_000);
+  }
+
+  it('a model with an op it does not run falls back to TorchScript, and says which op', () => {
+    torch.manualSeed(8);
+    const model = new nn.Sequential(new nn.Conv2d(3, 8, 3), new nn.BatchNorm2d(8), new nn.Sigmoid()).eval();
+    const x = torch.randn([2, 3, 16, 16]);
+    const fast = torch.optimizeForInference(model, { example: x });
+    expect(fast.backend).toBe('torchscript');
+    expect(fast.backendReason).toMatch(HAS_ONEDNN ? /^aten::sigmoid is not supported$/ : NO_EXECUTOR);
+    expect(relativeDiff(fast.forward(x), torch.noGrad(() => model.forward(x)))).toBeLessThan(RELATIVE_BOUND);
+    expect(() => torch.optimizeForInference(model, { example: x, backend: 'onednn' })).toThrow(
+      HAS_ONEDNN ? "optimizeForInference: the 'onednn' backend cannot run this model: aten::sigmoid is not supported" : NO_EXECUTOR,
+    );
+  });
+
+  it('calls in flight at once each get their own buffers: the same outputs as one by one', async () => {
+    torch.manualSeed(9);
+    torch.setNumThreads(1);
+    const model = resnet18({ numClasses: 10 }).eval();
+    randomizeNorms(model);
+    const xs = [1, 2, 3, 2, 1, 3].map((n) => torch.randn([n, 3, 48, 48]));
+    const fast = onOnednn(model, xs[0], true);
+    const oneByOne = xs.map((x) => fast.forward(x));
+    const atOnce = await Promise.all(xs.map((x) => fast.forwardAsync(x)));
+    atOnce.forEach((y, i) => expect(y.equal(oneByOne[i])).toBe(true));
+    torch.setNumThreads(2);
+  }, 60_000);
+});
+
 describe('optimizeForInference errors', () => {
   const model = () => new nn.Sequential(new nn.Conv2d(3, 4, 3), new nn.ReLU()).eval();
 
@@ -174,7 +249,10 @@ describe('optimizeForInference errors', () => {
       new TypeError('optimizeForInference: expected Tensor for example but received Array'),
     );
     expect(() => torch.optimizeForInference(model(), { example: torch.zeros([1, 3, 8, 8]), shape: 1 } as never)).toThrow(
-      "optimizeForInference: unknown option 'shape' (known options: example, dynamicBatch)",
+      "optimizeForInference: unknown option 'shape' (known options: example, dynamicBatch, backend)",
+    );
+    expect(() => torch.optimizeForInference(model(), { example: torch.zeros([1, 3, 8, 8]), backend: 'mkldnn' } as never)).toThrow(
+      new RangeError("optimizeForInference: backend must be 'auto', 'onednn' or 'torchscript' but received 'mkldnn'"),
     );
     expect(() => torch.optimizeForInference(model(), { example: torch.zeros([1, 3, 8, 8]), dynamicBatch: 1 } as never)).toThrow(
       new TypeError('optimizeForInference: expected boolean for dynamicBatch but received number'),
