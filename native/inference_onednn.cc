@@ -77,7 +77,10 @@ struct Op {
   Kind kind;
   std::vector<int> in;  // values read (value 0 is the graph's input)
   int out;              // value written
-  at::Tensor weight, bias;  // Conv, Linear (bias undefined when there is none)
+  // Conv, Linear: the weight as frozen (BatchNorm folded; let go once reordered, see packedWeights),
+  // its sizes, and the bias (undefined when there is none).
+  at::Tensor weight, bias;
+  std::vector<int64_t> weightSizes;
   Dims stride, padding, dilation, kernel;
   int64_t groups = 1;
   bool relu = false;  // Conv, Linear: ReLU as a post-op
@@ -215,6 +218,7 @@ class Lowering {
     if (kind == "aten::_convolution" || kind == "aten::conv2d") {
       Op op{Kind::Conv, {id(in(0))}};
       op.weight = tensorConst(in(1), "the conv weight", false);
+      op.weightSizes = op.weight.sizes().vec();
       op.bias = tensorConst(in(2), "the conv bias", true);
       if (op.weight.dim() != 4) throw Unsupported("only 2-d convolutions are supported");
       op.stride = dims2(intList(in(3), "stride"), "stride");
@@ -287,6 +291,7 @@ class Lowering {
     } else if (kind == "aten::linear") {
       Op op{Kind::Linear, {id(in(0))}};
       op.weight = tensorConst(in(1), "the linear weight", false);
+      op.weightSizes = op.weight.sizes().vec();
       op.bias = tensorConst(in(2), "the linear bias", true);
       if (op.weight.dim() != 2) throw Unsupported("the linear weight must be 2-d");
       op.out = fresh(node->output());
@@ -317,10 +322,14 @@ memory Executor::packedWeights(Op& op, const memory::desc& want, const Dims& pla
   }
   at::Tensor storage = at::empty({static_cast<int64_t>(want.get_size())}, at::kByte);
   memory packed(want, engine(), storage.data_ptr());
-  memory plain({plainDims, kF32, plainTag}, engine(), op.weight.data_ptr());
-  dnnl::reorder(plain, packed).execute(stream, plain, packed);
+  // The first layout comes from the frozen weight, which is then let go (a model's worth of
+  // memory); a later one (another batch size may want another) from the first layout.
+  memory from = op.packed.empty() ? memory({plainDims, kF32, plainTag}, engine(), op.weight.data_ptr())
+                                  : memory(op.packed.front().first, engine(), op.packed.front().second.data_ptr());
+  dnnl::reorder(from, packed).execute(stream, from, packed);
   stream.wait();
   op.packed.emplace_back(want, storage);
+  op.weight = at::Tensor();
   return packed;
 }
 
@@ -407,14 +416,14 @@ std::unique_ptr<Plan> Executor::build(const std::vector<int64_t>& inputSizes) {
     switch (op.kind) {
       case Kind::Conv: {
         if (xd.size() != 4) throw Unsupported("a conv's input is not 4-d");
-        const int64_t oc = op.weight.size(0), g = op.groups;
-        if (xd[1] != op.weight.size(1) * g) throw Unsupported("a conv's input channels do not match its weight");
+        const int64_t oc = op.weightSizes.at(0), g = op.groups;
+        if (xd[1] != op.weightSizes.at(1) * g) throw Unsupported("a conv's input channels do not match its weight");
         Dims out{xd[0], oc, 0, 0};
         for (int k = 0; k < 2; ++k) {
-          out[2 + k] = (xd[2 + k] + 2 * op.padding[k] - op.dilation[k] * (op.weight.size(2 + k) - 1) - 1) / op.stride[k] + 1;
+          out[2 + k] = (xd[2 + k] + 2 * op.padding[k] - op.dilation[k] * (op.weightSizes.at(2 + k) - 1) - 1) / op.stride[k] + 1;
         }
-        const Dims plainW = g == 1 ? Dims{oc, xd[1], op.weight.size(2), op.weight.size(3)}
-                                   : Dims{g, oc / g, xd[1] / g, op.weight.size(2), op.weight.size(3)};
+        const Dims plainW = g == 1 ? Dims{oc, xd[1], op.weightSizes.at(2), op.weightSizes.at(3)}
+                                   : Dims{g, oc / g, xd[1] / g, op.weightSizes.at(2), op.weightSizes.at(3)};
         memory::desc wAny(plainW, kF32, Tag::any);
         memory::desc dst = op.sum >= 0 ? desc[op.sum] : memory::desc(out, kF32, Tag::any);
         if (op.sum >= 0 && dimsOf(op.sum) != out) throw Unsupported("a residual add's operands differ in shape");
@@ -439,8 +448,8 @@ std::unique_ptr<Plan> Executor::build(const std::vector<int64_t>& inputSizes) {
       }
       case Kind::Linear: {
         if (xd.size() != 2) throw Unsupported("a linear layer's input is not 2-d");
-        const int64_t o = op.weight.size(0);
-        if (xd[1] != op.weight.size(1)) throw Unsupported("a linear layer's input features do not match its weight");
+        const int64_t o = op.weightSizes.at(0);
+        if (xd[1] != op.weightSizes.at(1)) throw Unsupported("a linear layer's input features do not match its weight");
         const Dims plainW{o, xd[1]};
         memory::desc wAny(plainW, kF32, Tag::any), dst({xd[0], o}, kF32, Tag::nc);
         auto d = op.bias.defined()
