@@ -400,6 +400,14 @@ std::unique_ptr<Plan> Executor::build(const std::vector<int64_t>& inputSizes) {
     step(dnnl::reorder(pd), {{DNNL_ARG_FROM, from}, {DNNL_ARG_TO, to}}, pd.scratchpad_desc());
   };
   auto inPlaceOk = [&](int value, int at) { return value != 0 && lastRead[value] == at; };
+  // An elementwise op's output: its input's slot when this op reads it last, else a slot of its own.
+  auto placeOrTakeOver = [&](const Op& op, int x, int at, const memory::desc& d) {
+    if (inPlaceOk(x, at) && !(op.in.size() > 1 && op.in[1] == x)) {
+      takeOver(op.out, x);
+    } else {
+      place(op.out, d);
+    }
+  };
   auto dimsOf = [&](int value) { return desc[value].dims(); };
 
   for (size_t i = 0; i < ops.size(); ++i) {
@@ -466,11 +474,7 @@ std::unique_ptr<Plan> Executor::build(const std::vector<int64_t>& inputSizes) {
       case Kind::Relu: {
         dnnl::eltwise_forward::primitive_desc pd(
             dnnl::eltwise_forward::desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::eltwise_relu, desc[x], 0.f, 0.f), plainAttr, eng);
-        if (inPlaceOk(x, at)) {
-          takeOver(op.out, x);
-        } else {
-          place(op.out, pd.dst_desc());
-        }
+        placeOrTakeOver(op, x, at, pd.dst_desc());
         step(dnnl::eltwise_forward(pd), {{DNNL_ARG_SRC, mem[x]}, {DNNL_ARG_DST, mem[op.out]}}, pd.scratchpad_desc());
         break;
       }
@@ -478,11 +482,7 @@ std::unique_ptr<Plan> Executor::build(const std::vector<int64_t>& inputSizes) {
         const int y = op.in[1];
         if (dimsOf(y) != xd) throw Unsupported("an add's operands differ in shape");
         dnnl::binary::primitive_desc pd(dnnl::binary::desc(dnnl::algorithm::binary_add, desc[x], desc[y], desc[x]), plainAttr, eng);
-        if (inPlaceOk(x, at) && x != y) {
-          takeOver(op.out, x);
-        } else {
-          place(op.out, pd.dst_desc());
-        }
+        placeOrTakeOver(op, x, at, pd.dst_desc());
         step(dnnl::binary(pd), {{DNNL_ARG_SRC_0, mem[x]}, {DNNL_ARG_SRC_1, mem[y]}, {DNNL_ARG_DST, mem[op.out]}}, pd.scratchpad_desc());
         break;
       }
@@ -520,11 +520,7 @@ std::unique_ptr<Plan> Executor::build(const std::vector<int64_t>& inputSizes) {
       case Kind::Softmax: {
         if (xd.size() != 2) throw Unsupported("softmax's input is not 2-d");
         dnnl::softmax_forward::primitive_desc pd(dnnl::softmax_forward::desc(dnnl::prop_kind::forward_inference, desc[x], 1), plainAttr, eng);
-        if (inPlaceOk(x, at)) {
-          takeOver(op.out, x);
-        } else {
-          place(op.out, pd.dst_desc());
-        }
+        placeOrTakeOver(op, x, at, pd.dst_desc());
         step(dnnl::softmax_forward(pd), {{DNNL_ARG_SRC, mem[x]}, {DNNL_ARG_DST, mem[op.out]}}, pd.scratchpad_desc());
         break;
       }

@@ -16,6 +16,16 @@ import { ROOT } from './setup/fixtures.js';
 const MiB = 1 << 20;
 const dir = mkdtempSync(join(tmpdir(), 'ltr-alloc-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const LIB = pathToFileURL(join(ROOT, 'dist', 'lib', 'index.js')).href;
+
+/** Runs `body` (an ES module importing the library as `torch`) in a child process; returns the JSON of its last line. */
+async function inChild<T>(name: string, body: string, env: NodeJS.ProcessEnv): Promise<T> {
+  const file = join(dir, `${name}.mjs`);
+  writeFileSync(file, `import * as torch from ${JSON.stringify(LIB)};\n${body}`);
+  const r = await runProcess(process.execPath, [file], 60_000, { ...process.env, ...env });
+  if (r.status !== 0) throw new Error(`child failed: ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').at(-1) as string) as T;
+}
 
 describe('the caching CPU allocator', () => {
   it('is the default', () => {
@@ -98,12 +108,9 @@ describe('the caching CPU allocator', () => {
   });
 
   it('lets go of a one-off peak: the limit follows the last two windows of demand', async () => {
-    const lib = pathToFileURL(join(ROOT, 'dist', 'lib', 'index.js')).href;
-    const file = join(dir, 'window.mjs');
-    writeFileSync(
-      file,
-      `import * as torch from ${JSON.stringify(lib)};
-const MiB = 1 << 20;
+    const { afterPeak, later, ms } = await inChild<{ afterPeak: torch.CpuMemoryStats; later: torch.CpuMemoryStats; ms: number }>(
+      'window',
+      `const MiB = 1 << 20;
 const blocks = Array.from({ length: 4 }, () => torch.empty([16 * MiB / 4]));
 for (const b of blocks) b.dispose();
 const afterPeak = torch.cpu.memoryStats();
@@ -115,14 +122,8 @@ while (s.cachedBytes > 0 && Date.now() - started < 10_000) {
   s = torch.cpu.memoryStats();
 }
 console.log(JSON.stringify({ afterPeak, later: s, ms: Date.now() - started }));`,
+      { LTR_CPU_CACHE_WINDOW_MS: '200' },
     );
-    const r = await runProcess(process.execPath, [file], 60_000, { ...process.env, LTR_CPU_CACHE_WINDOW_MS: '200' });
-    if (r.status !== 0) throw new Error(`child failed: ${r.stderr}`);
-    const { afterPeak, later, ms } = JSON.parse(r.stdout.trim().split('\n').at(-1) as string) as {
-      afterPeak: torch.CpuMemoryStats;
-      later: torch.CpuMemoryStats;
-      ms: number;
-    };
     expect(afterPeak.cachedBytes).toBe(64 * MiB);
     expect(afterPeak.cacheLimitBytes).toBe(64 * MiB);
     expect(later.cachedBytes).toBe(0);
@@ -132,12 +133,9 @@ console.log(JSON.stringify({ afterPeak, later: s, ms: Date.now() - started }));`
   });
 
   it('unmaps a cached block nobody took for a whole window, and keeps the blocks a loop takes again', async () => {
-    const lib = pathToFileURL(join(ROOT, 'dist', 'lib', 'index.js')).href;
-    const file = join(dir, 'idle.mjs');
-    writeFileSync(
-      file,
-      `import * as torch from ${JSON.stringify(lib)};
-const MiB = 1 << 20;
+    const { before, after } = await inChild<{ before: torch.CpuMemoryStats; after: torch.CpuMemoryStats }>(
+      'idle',
+      `const MiB = 1 << 20;
 // Live demand stays at 72 MiB, well above the 40 MiB cached: only idleness can make the cache let go.
 const held = torch.empty([64 * MiB / 4]);
 torch.empty([32 * MiB / 4]).dispose(); // a one-off: never asked for again
@@ -150,10 +148,8 @@ while (Date.now() - started < 1500) {
 const after = torch.cpu.memoryStats();
 held.dispose();
 console.log(JSON.stringify({ before, after }));`,
+      { LTR_CPU_CACHE_WINDOW_MS: '200' },
     );
-    const r = await runProcess(process.execPath, [file], 60_000, { ...process.env, LTR_CPU_CACHE_WINDOW_MS: '200' });
-    if (r.status !== 0) throw new Error(`child failed: ${r.stderr}`);
-    const { before, after } = JSON.parse(r.stdout.trim().split('\n').at(-1) as string) as { before: torch.CpuMemoryStats; after: torch.CpuMemoryStats };
     expect(before.cachedBytes).toBe(32 * MiB);
     expect(after.cacheLimitBytes).toBeGreaterThanOrEqual(72 * MiB);
     expect(after.cachedBytes).toBe(8 * MiB); // the loop's block; the one-off's is unmapped
@@ -161,13 +157,12 @@ console.log(JSON.stringify({ before, after }));`,
   });
 
   it('runs a resnet forward (oneDNN scratch buffers included) to the same bits as libtorch\'s allocator', async () => {
-    const lib = pathToFileURL(join(ROOT, 'dist', 'lib', 'index.js')).href;
     const resnet = pathToFileURL(join(ROOT, 'dist', 'resnet', 'index.js')).href;
-    const file = join(dir, 'forward.mjs');
-    writeFileSync(
-      file,
-      `import * as torch from ${JSON.stringify(lib)};
-import { resnet18 } from ${JSON.stringify(resnet)};
+    type Forward = { allocator: string; hits: number; y: number[]; same: boolean };
+    const run = (env: NodeJS.ProcessEnv) =>
+      inChild<Forward>(
+        'forward',
+        `import { resnet18 } from ${JSON.stringify(resnet)};
 torch.setNumThreads(1);
 torch.manualSeed(3);
 const model = resnet18({ numClasses: 10 }).eval();
@@ -175,12 +170,8 @@ const x = torch.randn([4, 3, 96, 96]);
 const ys = [0, 1].map(() => Array.from(torch.noGrad(() => model.forward(x)).toArray()));
 const s = torch.cpu.memoryStats();
 console.log(JSON.stringify({ allocator: s.allocator, hits: s.hits, y: ys[1], same: JSON.stringify(ys[0]) === JSON.stringify(ys[1]) }));`,
-    );
-    const run = async (env: NodeJS.ProcessEnv) => {
-      const r = await runProcess(process.execPath, [file], 60_000, { ...process.env, ...env });
-      if (r.status !== 0) throw new Error(`child failed: ${r.stderr}`);
-      return JSON.parse(r.stdout.trim().split('\n').at(-1) as string) as { allocator: string; hits: number; y: number[]; same: boolean };
-    };
+        env,
+      );
     const caching = await run({});
     const plain = await run({ LTR_CPU_ALLOCATOR: 'default' });
     expect(caching.allocator).toBe('caching');
