@@ -300,7 +300,12 @@ void Tensor::charge(Napi::Env env) {
 void Tensor::chargeNow(Napi::Env env) {
   // Only host memory is V8's business; CUDA memory has its own caching allocator.
   if (chargedBytes_ == 0 && tensor_.defined() && tensor_.device().is_cpu()) {
-    chargedBytes_ = static_cast<int64_t>(tensor_.nbytes());
+    // The logical size, but never more than the memory behind it: an expanded view (stride 0)
+    // of a few bytes can have a numel whose byte count is absurd (V8 aborts the process on an
+    // adjustment of 2^60 bytes or more; the API fuzz found one).
+    size_t bytes = tensor_.nbytes();
+    if (tensor_.has_storage()) bytes = std::min(bytes, tensor_.storage().nbytes());
+    chargedBytes_ = static_cast<int64_t>(bytes);
     if (chargedBytes_ > 0) {
       Napi::MemoryManagement::AdjustExternalMemory(env, chargedBytes_);
       link();

@@ -329,6 +329,17 @@ describe('memory', () => {
     kept.dispose();
   });
 
+  it('an expanded view is charged the memory behind it, not its logical size (2^61 bytes aborted the process)', async () => {
+    const r = await runChild(`
+      const one = torch.ones([1, 1]);
+      const before = torch.nativeMemory();
+      const views = [[2 ** 30, 2 ** 29], [2 ** 20, 2 ** 20]].map((sizes) => torch.keep(torch.tidy(() => one.expand(sizes))));
+      const after = torch.nativeMemory();
+      console.log(JSON.stringify({ bytes: after.bytes - before.bytes, v8: after.reportedToV8 - before.reportedToV8, n: views.length }));`);
+    expect(r.signal, r.stderr).toBeNull();
+    expect(JSON.parse(r.stdout.trim())).toEqual({ bytes: 8, v8: 8, n: 2 });
+  });
+
   it.skipIf(!memoryTargets)('synchronous tidy(noGrad(forward)) loops keep RSS flat (resnet18 at 64x64 grew ~2.2 MB per forward)', async () => {
     const resnet = pathToFileURL(join(ROOT, 'dist', 'resnet', 'index.js')).href;
     const r = await runChild(`
