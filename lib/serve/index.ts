@@ -213,7 +213,8 @@ export function createServer(options: ServerOptions): FastifyInstance {
       } finally {
         example.dispose();
       }
-      app.log.info({ maxBatch, seconds: (performance.now() - started) / 1000 }, 'fast mode: model optimized');
+      const { backend, backendReason } = optimized;
+      app.log.info({ maxBatch, backend, ...(backendReason && { backendReason }), seconds: (performance.now() - started) / 1000 }, 'fast mode: model optimized');
     } else if (options.warmup !== false) {
       const started = performance.now();
       const calls = Array.from({ length: maxBatch }, (_, n) => Array.from({ length: n + 1 }, () => [3, cropSize, cropSize]));
